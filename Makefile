@@ -1,0 +1,43 @@
+# Vestibule: `make run` to try it, `make test` to check it. Needs only Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format messages install services clean
+
+run: install messages
+	$(BIN)/python -m config.launcher run
+
+test: install messages lint
+	$(BIN)/python -m config.launcher test $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+install: $(STAMP)
+
+# Installs exactly the versions in constraints.txt (the lock); pyproject.toml
+# keeps the compatible ranges. `make lock` refreshes the lock.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+
+messages: install
+	$(BIN)/python -m config.messages
+
+services: install
+	$(BIN)/python -m config.launcher services
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,53 @@
+"""Journal reads with the filters shared by the screen, the API and exports."""
+
+import datetime
+
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from .models import JournalEntry
+
+
+class FilterError(ValueError):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _moment(field, value, end=False):
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise FilterError(field, _("Enter a date as YYYY-MM-DD or an ISO 8601 date and time."))
+        moment = datetime.datetime.combine(day + datetime.timedelta(days=1) if end else day, datetime.time())
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def journal_entries(membership, params):
+    """Entries visible to the membership, filtered by period, site, actor, verb."""
+    entries = JournalEntry.objects.all()
+    if not membership.sees_all_sites:
+        entries = entries.filter(site_id__in=membership.site_ids)
+    start = _moment("from", params.get("from"))
+    end = _moment("to", params.get("to"), end=True)
+    if start and end and start > end:
+        raise FilterError("from", _("The start of the period is after its end."))
+    if start:
+        entries = entries.filter(created_at__gte=start)
+    if end:
+        entries = entries.filter(created_at__lt=end)
+    for field, column in (("site", "site_id"), ("actor", "actor_id")):
+        value = params.get(field)
+        if value:
+            if not str(value).isdigit():
+                raise FilterError(field, _("Enter a whole number."))
+            entries = entries.filter(**{column: int(value)})
+    verb = params.get("verb")
+    if verb:
+        entries = entries.filter(verb__startswith=verb) if verb.endswith(".") else entries.filter(verb=verb)
+    return entries.order_by("-seq")

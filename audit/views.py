@@ -1,0 +1,39 @@
+"""HTML: Journal d'activité & audit."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from sites.selectors import sites_for
+from tenancy.permissions import ADMIN, COMPLIANCE, member_required
+
+from . import services
+from .selectors import FilterError, journal_entries
+
+
+@member_required(ADMIN, COMPLIANCE)
+def journal(request):
+    error = None
+    try:
+        entries = journal_entries(request.membership, request.GET)
+    except FilterError as exc:
+        error = exc
+        entries = journal_entries(request.membership, {})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/journal.html",
+        {
+            "page": page,
+            "error": error,
+            "filters": request.GET,
+            "query": query.urlencode(),
+            "sites": sites_for(request.membership),
+        },
+    )
+
+
+@member_required(ADMIN, COMPLIANCE)
+def journal_verify(request):
+    return render(request, "audit/verify.html", {"result": services.verify(request.organization)})

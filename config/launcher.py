@@ -1,0 +1,194 @@
+"""`make run` and `make test`: start what is needed, run, clean up.
+
+    python -m config.launcher run          # web + worker + beat, embedded servers
+    python -m config.launcher test [ARGS]  # pytest on real PostgreSQL and Redis
+
+With DATABASE_URL (and DATABASE_OWNER_URL) / REDIS_URL in the environment, those
+servers are used and nothing embedded is started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .embedded import APP_ROLE, OWNER_ROLE, EmbeddedPostgres, EmbeddedRedis, port_free
+
+BASE = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("VESTIBULE_VAR_DIR", BASE / "var"))
+PY = sys.executable
+BIN = Path(PY).parent
+
+
+def say(message: str) -> None:
+    print(f"[vestibule] {message}", flush=True)
+
+
+class Services:
+    """The embedded servers this process started (and must stop)."""
+
+    def __init__(self):
+        self.started: list = []
+        self.env: dict[str, str] = {}
+
+    def up(self, redis_db: int = 0) -> dict[str, str]:
+        run_dir = VAR / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if os.environ.get("DATABASE_URL"):
+            self.env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+            self.env["DATABASE_OWNER_URL"] = os.environ.get("DATABASE_OWNER_URL", os.environ["DATABASE_URL"])
+            say("PostgreSQL: using DATABASE_URL")
+        else:
+            pg = EmbeddedPostgres(VAR, int(os.environ.get("VESTIBULE_PG_PORT", "55432")))
+            if pg.start():
+                self.started.append(pg)
+                say(f"PostgreSQL {pg.bin.parent.name}: started on 127.0.0.1:{pg.port} (data in {pg.data})")
+            else:
+                say(f"PostgreSQL: already running on 127.0.0.1:{pg.port}")
+            pg.bootstrap()
+            self.env["DATABASE_URL"] = pg.url(APP_ROLE)
+            self.env["DATABASE_OWNER_URL"] = pg.url(OWNER_ROLE)
+            (run_dir / "database.url").write_text(self.env["DATABASE_URL"])
+            (run_dir / "database_owner.url").write_text(self.env["DATABASE_OWNER_URL"])
+        if os.environ.get("REDIS_URL"):
+            self.env["REDIS_URL"] = os.environ["REDIS_URL"]
+            say("Redis: using REDIS_URL")
+        else:
+            redis = EmbeddedRedis(VAR, int(os.environ.get("VESTIBULE_REDIS_PORT", "56379")))
+            if redis.start():
+                self.started.append(redis)
+                say(f"Redis: started on 127.0.0.1:{redis.port}")
+            else:
+                say(f"Redis: already running on 127.0.0.1:{redis.port}")
+            self.env["REDIS_URL"] = redis.url(redis_db)
+            (run_dir / "redis.url").write_text(redis.url(0))
+        return self.env
+
+    def down(self) -> None:
+        for server in reversed(self.started):
+            server.stop()
+            say(f"{type(server).__name__.removeprefix('Embedded')}: stopped")
+        if self.started:
+            for name in ("database.url", "database_owner.url", "redis.url"):
+                (VAR / "run" / name).unlink(missing_ok=True)
+
+
+def manage(env, *args, check=True):
+    return subprocess.run([PY, str(BASE / "manage.py"), *args], env=env, check=check, cwd=BASE)
+
+
+def run() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    if not port_free(port, "127.0.0.1") or not port_free(port, "0.0.0.0"):  # noqa: S104
+        say(f"Port {port} is already in use. Set PORT to another port, e.g. `PORT={port + 1} make run`.")
+        return 2
+    services = Services()
+    children: list[subprocess.Popen] = []
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        env = {**os.environ, **services.up()}
+        env.setdefault("DJANGO_ENV", "development")
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        manage(env, "seed_demo")
+        commands = {
+            "web": [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "2",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+            ],
+            "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "info", "-c", "2"],
+            "beat": [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(VAR / "run" / "celerybeat-schedule"),
+            ],
+        }
+        for command in commands.values():
+            children.append(subprocess.Popen(command, env=env, cwd=BASE))
+        from tenancy.demo import PASSWORD, demo_logins
+
+        print()
+        say(f"Vestibule is running: http://127.0.0.1:{port}/")
+        say(f"Demo logins (password for all: {PASSWORD}):")
+        for org, role, email in demo_logins():
+            say(f"  {org:<7} {role:<11} {email}")
+        say("Press Ctrl-C to stop the web server, worker, beat, PostgreSQL and Redis.")
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                say("A process stopped unexpectedly; shutting down.")
+                break
+            time.sleep(0.5)
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        services.down()
+
+
+def test(args: list[str]) -> int:
+    services = Services()
+    try:
+        env = {**os.environ, **services.up(redis_db=15), "DJANGO_ENV": "test"}
+        code = subprocess.run([PY, "-m", "pytest", *args], env=env, cwd=BASE).returncode
+        if code == 5:
+            say("pytest collected no tests: that is a failure.")
+            return 1
+        return code
+    finally:
+        services.down()
+
+
+def services_only() -> int:
+    """Start the embedded servers and print their URLs (for benchmarks, shells)."""
+    env = Services().up()
+    for key, value in env.items():
+        print(f"export {key}={value}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(BASE))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    command = argv[0] if argv else "run"
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(argv[1:])
+    if command == "services":
+        return services_only()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

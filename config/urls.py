@@ -1,0 +1,30 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from audit.api import JournalViewSet
+from sites.api import DeskViewSet, SiteViewSet
+from tenancy import api as tenancy_api
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("sites", SiteViewSet, basename="site")
+router.register("desks", DeskViewSet, basename="desk")
+router.register("journal", JournalViewSet, basename="journal")
+router.register("auth/tokens", tenancy_api.ApiTokenViewSet, basename="token")
+
+api_v1 = [
+    path("auth/token/", tenancy_api.obtain_token, name="api-token"),
+    path("me/", tenancy_api.me, name="api-me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", include("tenancy.urls")),
+    path("sites/", include("sites.urls")),
+    path("journal/", include("audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,109 @@
+"""Test fixtures shared by every app.
+
+The test database is created and migrated with the owner role (as production
+migrates), then every test runs as the application role, bound by row-level
+security. Two organizations with one member per role let every test ask "and
+can the other tenant see it?".
+"""
+
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+from django.db import connections
+
+
+@contextmanager
+def owner_credentials():
+    """Point `default` at the owner role for the duration of the block."""
+    default, owner = connections["default"], connections["owner"]
+    saved = {k: default.settings_dict.get(k) for k in ("USER", "PASSWORD")}
+    default.close()
+    default.settings_dict["USER"] = owner.settings_dict["USER"]
+    default.settings_dict["PASSWORD"] = owner.settings_dict["PASSWORD"]
+    try:
+        yield
+    finally:
+        default.close()
+        default.settings_dict.update(saved)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        with owner_credentials():
+            config = setup_databases(verbosity=0, interactive=False, keepdb=False)
+        connections["owner"].close()
+    yield
+    with django_db_blocker.unblock():
+        connections["owner"].close()
+        with owner_credentials():
+            teardown_databases(config, verbosity=0)
+
+
+ROLES = ("admin", "reception", "host", "compliance")
+
+
+def make_org(slug: str, name: str):
+    """An organization with two sites (two desks each) and one member per role;
+    the reception member's perimeter is the first site only."""
+    from django.contrib.auth import get_user_model
+
+    from sites.models import Desk, Site
+    from tenancy.models import Membership, Organization
+    from tenancy.scope import tenant_scope
+
+    User = get_user_model()
+    org = Organization.objects.create(name=name, slug=slug)
+    with tenant_scope(org):
+        site = Site.objects.create(organization=org, name=f"{name} HQ", timezone="Europe/Paris")
+        site2 = Site.objects.create(organization=org, name=f"{name} Plant", timezone="Europe/Paris")
+        desks = [
+            Desk.objects.create(organization=org, site=s, name=f"Desk {i}")
+            for s in (site, site2)
+            for i in (1, 2)
+        ]
+        members = {}
+        for role in ROLES:
+            user = User.objects.create_user(
+                f"{role}@{slug}.test", "pw-Secret-123", full_name=f"{role} {slug}"
+            )
+            membership = Membership.objects.create(organization=org, user=user, role=role)
+            if role == "reception":
+                membership.sites.set([site])
+            members[role] = membership
+    return SimpleNamespace(
+        org=org, site=site, site2=site2, desk=desks[0], desk_other_site=desks[2], members=members
+    )
+
+
+@pytest.fixture
+def orgs(db):
+    """Organization A (ours) and B (the other tenant)."""
+    return SimpleNamespace(a=make_org("org-a", "Org A"), b=make_org("org-b", "Org B"))
+
+
+@pytest.fixture
+def client_for(client):
+    """A web client signed in as a membership (its organization active)."""
+    from django.test import Client
+
+    def make(membership):
+        c = Client()
+        c.force_login(membership.user)
+        session = c.session
+        session["membership_id"] = membership.pk
+        session.save()
+        return c
+
+    return make
+
+
+@pytest.fixture
+def scoped():
+    """`with scoped(org):` for assertions on tenant rows from a test."""
+    from tenancy.scope import tenant_scope
+
+    return tenant_scope

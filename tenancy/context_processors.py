@@ -1,0 +1,18 @@
+from .models import Role
+
+
+def tenancy(request):
+    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    others = []
+    if membership is not None and user is not None and user.is_authenticated:
+        from .services import memberships_of
+
+        others = memberships_of(user) if request.method == "GET" else []
+    return {
+        "membership": membership,
+        "organization": getattr(request, "organization", None),
+        "role": membership.role if membership else None,
+        "my_memberships": others,
+        "Role": Role,
+    }

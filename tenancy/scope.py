@@ -1,0 +1,75 @@
+"""The tenant scope: django-scopes for the ORM, a transaction-local PostgreSQL
+setting for row-level security.
+
+Both are needed: django-scopes makes a forgotten scope a loud error in Python,
+and row-level security makes a query that slips past the ORM (raw SQL, a bug in a
+manager) return nothing rather than another tenant's rows.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connections, transaction
+from django_scopes import scope, scopes_disabled
+
+ORG_SETTING = "app.organization_id"
+USER_SETTING = "app.user_id"
+
+
+def _set_local(name: str, value, using: str = "default") -> None:
+    """Transaction-local (`is_local = true`): the value disappears at commit or
+    rollback, so a pooled connection never carries a tenant into its next use."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, "" if value is None else str(value)])
+
+
+def current_setting(name: str, using: str = "default") -> str | None:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT NULLIF(current_setting(%s, true), '')", [name])
+        return cursor.fetchone()[0]
+
+
+def _org_id(organization) -> int:
+    return organization if isinstance(organization, int) else organization.pk
+
+
+@contextmanager
+def tenant_scope(organization, *, user=None, using: str = "default", savepoint: bool = True):
+    """Run the block as work for one organization, in one transaction.
+
+    1. Opens (or joins) a transaction on `using`.
+    2. Sets `app.organization_id` (and `app.user_id`) for that transaction only.
+    3. Activates the django-scopes scope so tenant managers filter by organization.
+    On leaving, the previous organization is put back, so scopes nest.
+    """
+    from .models import Organization
+
+    org = organization
+    if isinstance(organization, int):
+        org = Organization.objects.get(pk=organization)
+    nested = transaction.get_connection(using).in_atomic_block
+    with transaction.atomic(using=using, savepoint=savepoint):
+        previous = current_setting(ORG_SETTING, using) if nested else None
+        _set_local(ORG_SETTING, org.pk, using)
+        if user is not None:
+            _set_local(USER_SETTING, user.pk, using)
+        with scope(organization=org):
+            yield org
+        if previous is not None and not transaction.get_connection(using).needs_rollback:
+            _set_local(ORG_SETTING, previous, using)
+
+
+@contextmanager
+def user_context(user, *, using: str = "default"):
+    """For reads of a user's own memberships before any organization is chosen
+    (sign-in, organization switcher). Row-level security lets a user read their own
+    membership rows and nothing else; django-scopes is visibly disabled."""
+    with transaction.atomic(using=using), scopes_disabled():
+        _set_local(USER_SETTING, user.pk, using)
+        yield
+
+
+def activate(org, user=None, using: str = "default") -> None:
+    """Set the database side of the scope in the current transaction (middleware)."""
+    _set_local(ORG_SETTING, _org_id(org), using)
+    if user is not None:
+        _set_local(USER_SETTING, user.pk, using)

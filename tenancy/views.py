@@ -1,0 +1,100 @@
+"""HTML: sign-in, organization switcher, home, members, API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sites.models import Site
+
+from .forms import EmailAuthenticationForm, MembershipForm, TokenForm
+from .middleware import SESSION_KEY
+from .models import ApiToken, Membership, Role
+from .permissions import get_for_member, member_required
+from .services import change_membership, memberships_of
+from .tokens import create_token, revoke_token
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "tenancy/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def switch_organization(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    wanted = request.POST.get("membership")
+    if any(str(m.pk) == wanted for m in memberships_of(request.user)):
+        request.session[SESSION_KEY] = int(wanted)
+    return redirect("home")
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if request.membership is None:
+        return render(request, "tenancy/no_membership.html", status=403)
+    context = {"site_count": Site.objects.count()}
+    return render(request, "tenancy/home.html", context)
+
+
+@member_required(Role.ADMIN)
+def members(request):
+    rows = Membership.objects.select_related("user").prefetch_related("sites").order_by("user__email")
+    return render(request, "tenancy/members.html", {"members": rows})
+
+
+@member_required(Role.ADMIN)
+def member_edit(request, pk):
+    member = get_for_member(Membership.objects.select_related("user"), pk=pk)
+    if request.method == "POST":
+        form = MembershipForm(request.POST)
+        if form.is_valid():
+            change_membership(
+                membership=member,
+                role=form.cleaned_data["role"],
+                sites=list(form.cleaned_data["sites"]),
+                is_active=form.cleaned_data["is_active"],
+            )
+            messages.success(request, _("Membership saved."))
+            return redirect("members")
+    else:
+        form = MembershipForm(
+            initial={
+                "role": member.role,
+                "sites": list(member.site_ids),
+                "is_active": member.is_active,
+            }
+        )
+    return render(request, "tenancy/member_form.html", {"form": form, "member": member})
+
+
+@member_required()
+def tokens(request):
+    new_key = None
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            _token, new_key = create_token(membership=request.membership, name=form.cleaned_data["name"])
+            form = TokenForm()
+    else:
+        form = TokenForm()
+    rows = ApiToken.objects.select_related("membership__user")
+    if request.membership.role != Role.ADMIN:
+        rows = rows.filter(membership=request.membership)
+    return render(request, "tenancy/tokens.html", {"tokens": rows, "form": form, "new_key": new_key})
+
+
+@member_required()
+@require_POST
+def token_revoke(request, pk):
+    rows = ApiToken.objects.all()
+    if request.membership.role != Role.ADMIN:
+        rows = rows.filter(membership=request.membership)
+    revoke_token(token=get_for_member(rows, pk=pk))
+    messages.success(request, _("Token revoked."))
+    return redirect(reverse("tokens"))
