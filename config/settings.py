@@ -1,5 +1,6 @@
 """Vestibule settings: one module, driven by the environment (see README)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "tenancy",
     "audit",
     "sites",
+    "visitors",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,7 +106,9 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_age),
     "owner": dj_database_url.parse(DATABASE_OWNER_URL, conn_max_age=0),
 }
-# In tests the owner alias follows the test database that `default` creates.
+# In tests the owner alias follows the test database that `default` creates; the
+# pid in its name lets two test sessions share one server.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
 # Remembered apart: tests briefly give `default` the owner's credentials to migrate.
 DATABASE_APP_ROLE = DATABASES["default"].get("USER")

@@ -15,6 +15,23 @@ EVERYONE = (ANON, *MEMBERS)
 
 TABLE: list[tuple[str, str, dict, str, str, int]] = []
 
+# Callables taking an organization fixture (conftest.make_org) and returning
+# {name: object} for kwargs; "own"/"other" use OBJECTS, "own-outside" OUTSIDE.
+OBJECTS: list = []
+OUTSIDE: list = []
+
+
+def objects(func):
+    """Register a function giving fixture objects of one organization."""
+    OBJECTS.append(func)
+    return func
+
+
+def outside_objects(func):
+    """Objects of our organization outside the reception member's perimeter."""
+    OUTSIDE.append(func)
+    return func
+
 
 def add(name, method, expected: dict, kwargs=None, org="own"):
     for role, status in expected.items():
@@ -125,3 +142,16 @@ add(
 add("token-detail", "DELETE", {ADMIN: 204, HOST: 404}, {"pk": "token"})
 other_org("token-detail", "GET", {"pk": "token"}, each(MEMBERS, 404))
 other_org("token-detail", "DELETE", {"pk": "token"}, {ADMIN: 404})
+
+
+# --- later apps: each keeps its rows in APP/tests/permission_rows.py ---------------
+def _load_app_rows():
+    import importlib
+    from importlib.util import find_spec
+
+    for app in ("visitors", "documents", "badges", "notifications", "reports", "retention", "backups"):
+        if find_spec(app) is not None and find_spec(f"{app}.tests.permission_rows") is not None:
+            importlib.import_module(f"{app}.tests.permission_rows")
+
+
+_load_app_rows()

@@ -9,7 +9,7 @@ from audit import services as audit
 from tenancy.scope import tenant_scope
 from tenancy.tokens import create_token
 
-from .permission_table import ANON, TABLE
+from .permission_table import ANON, OBJECTS, OUTSIDE, TABLE
 
 BY_NAME = defaultdict(list)
 for _row in TABLE:
@@ -37,17 +37,24 @@ def objects_of(org):
     with tenant_scope(org.org):
         journal = audit.record("test.fixture", target=org.site, site=org.site)
         token, _key = create_token(membership=org.members["admin"])
-    return {
-        "site": org.site,
-        "desk": org.desk,
-        "member": org.members["host"],
-        "journal": journal,
-        "token": token,
-    }
+        found = {
+            "site": org.site,
+            "desk": org.desk,
+            "member": org.members["host"],
+            "journal": journal,
+            "token": token,
+        }
+        for factory in OBJECTS:
+            found.update(factory(org))
+    return found
 
 
 def outside_objects_of(org):
-    return {"site": org.site2, "desk": org.desk_other_site}
+    found = {"site": org.site2, "desk": org.desk_other_site}
+    with tenant_scope(org.org):
+        for factory in OUTSIDE:
+            found.update(factory(org))
+    return found
 
 
 @pytest.mark.django_db

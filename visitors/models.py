@@ -1,0 +1,185 @@
+"""Visitors (the people), visit types with their reception policy, visits and
+their life cycle, the watchlist and kiosk tokens."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language
+from django_scopes import ScopedManager
+
+from sites.models import Desk, Site
+from tenancy.models import LANGUAGE_CHOICES, Membership, Organization
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Visitor(models.Model):
+    """A person who visits. Found again on a later visit by e-mail, or by name and
+    company, rather than duplicated."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by retention when the identity has been anonymised.
+    anonymized_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["organization", "email"])]
+        verbose_name = _("visitor")
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class VisitType(models.Model):
+    """A kind of visit and its reception policy."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    color = models.CharField(_("colour"), max_length=7, default="#1f5fbf")
+    host_required = models.BooleanField(_("host required"), default=True)
+    approval_required = models.BooleanField(_("approval required"), default=False)
+    default_duration_minutes = models.PositiveIntegerField(_("default duration (minutes)"), default=120)
+    kiosk_allowed = models.BooleanField(_("kiosk check-in allowed"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("visit type")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+
+class VisitStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    EXPECTED = "expected", _("Expected")
+    ARRIVED = "arrived", _("On site")
+    DEPARTED = "departed", _("Departed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+    REFUSED = "refused", _("Refused")
+
+
+class Visit(models.Model):
+    """One visit of one visitor to one site. Its status changes only through
+    visitors.services, each change journaled."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("site"))
+    desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("desk"))
+    visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, null=True, blank=True, related_name="visits",
+                                verbose_name=_("visitor"))
+    host = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="hosted_visits",
+                             verbose_name=_("host"))
+    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="visits",
+                                   verbose_name=_("visit type"))
+    expected_at = models.DateTimeField(_("expected at"))
+    expected_until = models.DateTimeField(_("expected until"))
+    status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.EXPECTED)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    arrived_desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    arrived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    departed_desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    departed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    departure_automatic = models.BooleanField(default=False)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    notes = models.TextField(_("notes"), blank=True)
+    # Per site and local day, assigned at arrival without gaps (visitors.services).
+    badge_number = models.PositiveIntegerField(_("badge number"), null=True, blank=True)
+    badge_day = models.DateField(null=True, blank=True)
+    # Random secret behind the signed invitation and badge codes; rotating it
+    # invalidates every code issued for the visit.
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["expected_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "badge_day", "badge_number"], name="visit_unique_badge"),
+            models.CheckConstraint(condition=models.Q(expected_until__gte=models.F("expected_at")),
+                                   name="visit_period_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "site", "expected_at"]),
+            models.Index(fields=["organization", "status", "site"]),
+            models.Index(fields=["organization", "host", "expected_at"]),
+        ]
+        verbose_name = _("visit")
+
+    def __str__(self):
+        return f"{self.visitor} @ {self.site_id} {self.expected_at:%Y-%m-%d}"
+
+
+class WatchlistEntry(models.Model):
+    """A person reception must not let in without security's say-so."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("watchlist entry")
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class KioskToken(models.Model):
+    """The secret in a site's kiosk URL. Only its SHA-256 is stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="kiosk_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    def __str__(self):
+        return f"kiosk {self.name or self.pk} @ {self.site_id}"
