@@ -1,0 +1,83 @@
+"""Registries through which the lifecycle apps (reports, retention, backups) reach
+into the domain apps, so that daily-work apps never import them.
+
+A domain app registers its kinds in its `AppConfig.ready()`:
+
+    from config.registries import retention_types
+    retention_types.register(AttachmentRetention())
+
+Adding a kind is adding one class; the lifecycle app iterates the registry.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class Registry:
+    def __init__(self, name: str):
+        self.name = name
+        self._items: dict[str, object] = {}
+
+    def register(self, item):
+        key = item.key
+        if key in self._items and type(self._items[key]) is not type(item):
+            raise ValueError(f"{self.name}: {key!r} is registered twice")
+        self._items[key] = item
+        return item
+
+    def get(self, key: str):
+        return self._items.get(key)
+
+    def __getitem__(self, key: str):
+        return self._items[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items.values())
+
+    def keys(self) -> list[str]:
+        return list(self._items)
+
+
+@dataclass
+class PurgeResult:
+    """What one anonymise/delete call did, for the purge run's proof."""
+
+    rows_anonymised: int = 0
+    rows_deleted: int = 0
+    objects_deleted: int = 0
+    object_failures: list[str] = field(default_factory=list)  # storage keys that could not be removed
+
+
+class RetentionType:
+    """One data type under a retention policy (visits, documents, send log, ...).
+
+    Called inside the organization's tenant scope, in small transactions:
+    - `key`, `label`: identity and display name.
+    - `timestamp_field`: the field compared with the cut-off date.
+    - `queryset()`: every row of this type in the scope.
+    - `anonymise(ids) -> PurgeResult`: blank personal fields, drop files, check gone.
+    - `delete(ids) -> PurgeResult`: delete rows and their storage objects, check gone.
+    - `site_field`: path to the site id for per-site policies and legal holds.
+    """
+
+    key = ""
+    label = ""
+    timestamp_field = "created_at"
+    site_field: str | None = None
+
+    def queryset(self):
+        raise NotImplementedError
+
+    def anonymise(self, ids) -> PurgeResult:
+        raise NotImplementedError
+
+    def delete(self, ids) -> PurgeResult:
+        raise NotImplementedError
+
+
+retention_types = Registry("retention types")
+export_datasets = Registry("export datasets")
+restore_scopes = Registry("restore scopes")
