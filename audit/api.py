@@ -36,6 +36,7 @@ class JournalEntrySerializer(serializers.ModelSerializer):
 
 
 class JournalViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_converter = "int"
     serializer_class = JournalEntrySerializer
     permission_classes = [roles(ADMIN, COMPLIANCE)]
 

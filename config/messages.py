@@ -9,7 +9,9 @@ BASE = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    for po_path in sorted([*BASE.glob("locale/*/LC_MESSAGES/*.po"), *BASE.glob("*/locale/*/LC_MESSAGES/*.po")]):
+    for po_path in sorted(
+        [*BASE.glob("locale/*/LC_MESSAGES/*.po"), *BASE.glob("*/locale/*/LC_MESSAGES/*.po")]
+    ):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

@@ -12,7 +12,7 @@ from audit.api import JournalViewSet
 from sites.api import DeskViewSet, SiteViewSet
 from tenancy import api as tenancy_api
 
-router = DefaultRouter()
+router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
 router.register("sites", SiteViewSet, basename="site")
 router.register("desks", DeskViewSet, basename="desk")

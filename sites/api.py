@@ -62,6 +62,7 @@ class DeskSerializer(serializers.ModelSerializer):
 
 
 class SiteViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
     serializer_class = SiteSerializer
     permission_classes = [roles(ADMIN, read=(RECEPTION, HOST, COMPLIANCE))]
 
@@ -81,6 +82,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
 
 class DeskViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
     serializer_class = DeskSerializer
     permission_classes = [roles(ADMIN, read=(RECEPTION, HOST, COMPLIANCE))]
     filterset_fields = ["site"]

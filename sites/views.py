@@ -26,7 +26,9 @@ def site_edit(request, pk=None):
         if site is None:
             services.create_site(organization=request.organization, **values)
         else:
-            services.update_site(site=site, **values)
+            # The form wrote the new values onto `site`; the service compares
+            # them with the stored row, so it gets a fresh copy.
+            services.update_site(site=sites_for(request.membership).get(pk=site.pk), **values)
         messages.success(request, _("Site saved."))
         return redirect("site_list")
     return render(request, "sites/site_form.html", {"form": form, "site": site})
@@ -42,7 +44,7 @@ def desk_edit(request, site_pk, pk=None):
         if desk is None:
             services.create_desk(site=site, **values)
         else:
-            services.update_desk(desk=desk, **values)
+            services.update_desk(desk=desks_for(request.membership).get(pk=desk.pk), **values)
         messages.success(request, _("Desk saved."))
         return redirect("site_list")
     return render(request, "sites/desk_form.html", {"form": form, "site": site, "desk": desk})

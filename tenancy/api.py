@@ -95,6 +95,8 @@ class ApiTokenViewSet(
 ):
     """The caller's own tokens; admins see and revoke every token of the organization."""
 
+    lookup_value_converter = "int"
+
     serializer_class = ApiTokenSerializer
 
     def get_queryset(self):

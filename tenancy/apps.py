@@ -8,6 +8,6 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import grants, signals  # noqa: F401
+        from . import grants, schema, signals  # noqa: F401
 
         post_migrate.connect(grants.grant_app_role, dispatch_uid="tenancy.grants")

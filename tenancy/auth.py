@@ -4,8 +4,6 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-LOCKED_MESSAGE = "Too many failed sign-ins: this account is locked for {minutes} minutes."
-
 
 def axes_username(request, credentials):
     if credentials:
