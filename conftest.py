@@ -43,6 +43,20 @@ def django_db_setup(django_test_environment, django_db_blocker):
             teardown_databases(config, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached values must not leak from one test to the next;
+    only this session's keys are removed (other sessions may share the server)."""
+    yield
+    from django.conf import settings
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 ROLES = ("admin", "reception", "host", "compliance")
 
 

@@ -122,7 +122,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_PREFIX", "vestibule"),
+        # Test sessions get their own prefix so they can clear their keys alone.
+        "KEY_PREFIX": f"test{os.getpid()}" if TESTING else env("CACHE_PREFIX", "vestibule"),
     }
 }
 
