@@ -109,6 +109,7 @@ def client_for(client):
         c.force_login(membership.user)
         session = c.session
         session["membership_id"] = membership.pk
+        session["organization_id"] = membership.organization_id
         session.save()
         return c
 

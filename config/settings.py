@@ -179,6 +179,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Idle timeout: every request pushes the expiry forward; silence ends the session.
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "fr"

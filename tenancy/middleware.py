@@ -13,6 +13,7 @@ from .models import ApiToken, Membership
 from .tokens import lookup_token
 
 SESSION_KEY = "membership_id"
+SESSION_ORG_KEY = "organization_id"
 
 
 def _session_membership(request):
@@ -26,8 +27,9 @@ def _session_membership(request):
             chosen = next((m for m in memberships if m.pk == wanted), None)
         if chosen is None:
             chosen = min(memberships, key=lambda m: m.organization.name, default=None)
-            if chosen is not None:
-                request.session[SESSION_KEY] = chosen.pk
+        if chosen is not None and request.session.get(SESSION_ORG_KEY) != chosen.organization_id:
+            request.session[SESSION_KEY] = chosen.pk
+            request.session[SESSION_ORG_KEY] = chosen.organization_id
     return chosen
 
 
@@ -53,14 +55,19 @@ class TenantMiddleware:
         if user is None or not user.is_authenticated:
             return self._run(request, Actor(ip=client_ip(request)))
         with transaction.atomic():
-            tenant._set_local(tenant.USER_SETTING, user.pk)
+            # One round trip for both settings, with the organization the session
+            # last used; corrected below in the rare case it changed.
+            remembered = request.session.get(SESSION_ORG_KEY)
+            tenant.activate(remembered, user.pk)
             membership = _session_membership(request)
             actor = Actor(user_id=user.pk, ip=client_ip(request))
             if membership is None:
+                tenant.activate(None, user.pk)
                 return self._run(request, actor)
             request.membership = membership
             request.organization = membership.organization
-            tenant._set_local(tenant.ORG_SETTING, membership.organization_id)
+            if membership.organization_id != remembered:
+                tenant.activate(membership.organization_id, user.pk)
             with scope(organization=membership.organization):
                 return self._run(request, actor)
 

@@ -68,8 +68,15 @@ def user_context(user, *, using: str = "default"):
         yield
 
 
-def activate(org, user=None, using: str = "default") -> None:
-    """Set the database side of the scope in the current transaction (middleware)."""
-    _set_local(ORG_SETTING, _org_id(org), using)
-    if user is not None:
-        _set_local(USER_SETTING, user.pk, using)
+def activate(org_id: int | None, user_id: int | None, using: str = "default") -> None:
+    """Set both settings in one round trip (the middleware does this per request)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+            [
+                ORG_SETTING,
+                "" if org_id is None else str(org_id),
+                USER_SETTING,
+                "" if user_id is None else str(user_id),
+            ],
+        )

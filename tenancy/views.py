@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from sites.models import Site
 
 from .forms import EmailAuthenticationForm, MembershipForm, TokenForm
-from .middleware import SESSION_KEY
+from .middleware import SESSION_KEY, SESSION_ORG_KEY
 from .models import ApiToken, Membership, Role
 from .permissions import get_for_member, member_required
 from .services import change_membership, memberships_of
@@ -28,8 +28,10 @@ def switch_organization(request):
     if not request.user.is_authenticated:
         return redirect("login")
     wanted = request.POST.get("membership")
-    if any(str(m.pk) == wanted for m in memberships_of(request.user)):
-        request.session[SESSION_KEY] = int(wanted)
+    for m in memberships_of(request.user):
+        if str(m.pk) == wanted:
+            request.session[SESSION_KEY] = m.pk
+            request.session[SESSION_ORG_KEY] = m.organization_id
     return redirect("home")
 
 
