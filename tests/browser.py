@@ -12,7 +12,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # database calls from async code would trip on the test's own ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+)
 
 
 @contextmanager
