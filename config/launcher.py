@@ -99,7 +99,7 @@ def run() -> int:
         env.setdefault("DJANGO_ENV", "development")
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
-        manage(env, "seed_demo")
+        manage(env, "seed_demo", "--if-empty")
         commands = {
             "web": [
                 str(BIN / "gunicorn"),

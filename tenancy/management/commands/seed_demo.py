@@ -19,7 +19,13 @@ seed_demo_hooks: list = []
 class Command(BaseCommand):
     help = "Create the demo organizations and users (idempotent: skips existing ones)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if any organization exists")
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and Organization.objects.exists():
+            self.stdout.write("Organizations exist already: no demo data added.")
+            return
         for spec in DEMO:
             if Organization.objects.filter(slug=spec["slug"]).exists():
                 self.stdout.write(f"{spec['slug']}: already there")
