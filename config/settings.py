@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "documents",
     "badges",
     "notifications",
+    "reports",
+    "retention",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -291,3 +293,8 @@ LOGGING = {
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# --- badges ---
+# Where to find DejaVuSans.ttf (Debian: fonts-dejavu-core); reportlab's own
+# Vera fonts are the fallback (badges/fonts.py).
+BADGE_FONT_DIRS = env_list("BADGE_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
