@@ -45,11 +45,24 @@ def _pid_alive(pid: int) -> bool:
 def test_run_serves_french_login_and_demo_logins_then_stops_everything(tmp_path):
     var = tmp_path / "var"
     port = pick_port(18000)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")}
-    env.update(PORT=str(port), VESTIBULE_VAR_DIR=str(var), DJANGO_ENV="development",
-               VESTIBULE_PG_PORT=str(pick_port(45432)), VESTIBULE_REDIS_PORT=str(pick_port(46379)))
-    process = subprocess.Popen([sys.executable, "-m", "config.launcher", "run"], cwd=settings.BASE_DIR, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
+    }
+    env.update(
+        PORT=str(port),
+        VESTIBULE_VAR_DIR=str(var),
+        DJANGO_ENV="development",
+        VESTIBULE_PG_PORT=str(pick_port(45432)),
+        VESTIBULE_REDIS_PORT=str(pick_port(46379)),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "config.launcher", "run"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output = _read_until(process, r"Press Ctrl-C", timeout=240)
         assert f"http://127.0.0.1:{port}/" in output
@@ -67,8 +80,9 @@ def test_run_serves_french_login_and_demo_logins_then_stops_everything(tmp_path)
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         opener.open(f"{base}/login/", timeout=10).read()
         csrf = next(c.value for c in jar if c.name == "csrftoken")
-        data = urlencode({"username": "admin@acme.demo", "password": "demo-pass-2026",
-                          "csrfmiddlewaretoken": csrf}).encode()
+        data = urlencode(
+            {"username": "admin@acme.demo", "password": "demo-pass-2026", "csrfmiddlewaretoken": csrf}
+        ).encode()
         request = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
         home = opener.open(request, timeout=10).read().decode()
         assert "Bienvenue chez Acme Industrie" in home
