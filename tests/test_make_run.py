@@ -30,7 +30,7 @@ def _read_until(process, pattern, timeout):
         seen.append(line)
         if re.search(pattern, line):
             return "".join(seen)
-    raise AssertionError("did not see %r in:\n%s" % (pattern, "".join(seen)))
+    raise AssertionError(f"did not see {pattern!r} in:\n{''.join(seen)}")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -83,7 +83,9 @@ def test_run_serves_french_login_and_demo_logins_then_stops_everything(tmp_path)
         data = urlencode(
             {"username": "admin@acme.demo", "password": "demo-pass-2026", "csrfmiddlewaretoken": csrf}
         ).encode()
-        request = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
+        request = urllib.request.Request(  # noqa: S310 - http on loopback
+            f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"}
+        )
         home = opener.open(request, timeout=10).read().decode()
         assert "Bienvenue chez Acme Industrie" in home
         postgres_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])
