@@ -39,7 +39,7 @@ def _open_path_for(path: Path) -> None:
     """Let the unprivileged server user traverse the folders above its data."""
     for parent in [path, *path.parents]:
         mode = parent.stat().st_mode
-        if mode & 0o005 != 0o005:
+        if (mode & 0o005) != 0o005:
             parent.chmod(mode | 0o005)
 
 
@@ -64,6 +64,7 @@ class EmbeddedPostgres:
                     [
                         "useradd",
                         "--system",
+                        "--user-group",
                         "--no-create-home",
                         "--shell",
                         "/usr/sbin/nologin",
@@ -77,6 +78,9 @@ class EmbeddedPostgres:
             [str(self.bin / name), *args],
             check=check,
             user=self.user,
+            # Drop root's group too: a folder open to 'others' may be closed to group root.
+            group=self.user,
+            extra_groups=[] if self.user else None,
             capture_output=capture,
             text=True,
             timeout=120,

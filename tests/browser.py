@@ -8,9 +8,6 @@ from contextlib import contextmanager
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Playwright's sync API runs an event loop in this thread; Django's guard against
-# database calls from async code would trip on the test's own ORM calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
@@ -19,8 +16,26 @@ needs_chromium = pytest.mark.skipif(
 
 @contextmanager
 def browser_page(locale="fr-FR"):
+    """A page in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; Django's guard
+    # against database calls from async code would trip on the test's own ORM
+    # calls. Only for the browser's lifetime, so no subprocess inherits it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with _browser(sync_playwright, locale) as page:
+            yield page
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@contextmanager
+def _browser(sync_playwright, locale="fr-FR"):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
