@@ -1,9 +1,11 @@
 """Per-request tenancy: which membership is acting, and the scope it opens."""
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -31,6 +33,15 @@ def _session_membership(request):
             request.session[SESSION_KEY] = chosen.pk
             request.session[SESSION_ORG_KEY] = chosen.organization_id
     return chosen
+
+
+def _touch(token) -> None:
+    """Record when a token was last used, at most hourly: it is shown in the token
+    list so that unused keys can be spotted and revoked."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(hours=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
 
 
 class TenantMiddleware:
@@ -85,6 +96,7 @@ class TenantMiddleware:
                 membership = token.membership
                 if not (membership.is_active and membership.user.is_active):
                     return JsonResponse({"detail": _("Invalid or revoked token.")}, status=401)
+                _touch(token)
                 request.user = membership.user
                 request.membership = membership
                 request.organization = membership.organization

@@ -62,6 +62,7 @@ def test_token_for_valid_credentials_works_as_authorization_header(orgs):
     with tenant_scope(orgs.a.org):
         token = ApiToken.objects.get()
         assert token.key_hash != key and key not in token.key_hash  # stored hashed
+        assert token.last_used_at is not None
         assert JournalEntry.objects.filter(verb="auth.token_created").exists()
 
 
