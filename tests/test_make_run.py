@@ -3,9 +3,11 @@ demo data, the French login page, demo logins, and a clean Ctrl-C."""
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from http.cookiejar import CookieJar
@@ -42,8 +44,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(bool(os.environ.get("VESTIBULE_SKIP_MAKE_RUN")), reason="VESTIBULE_SKIP_MAKE_RUN is set")
-def test_run_serves_french_login_and_demo_logins_then_stops_everything(tmp_path):
-    var = tmp_path / "var"
+def test_run_serves_french_login_and_demo_logins_then_stops_everything():
+    # Not under pytest's tmp_path: pytest keeps that tree closed to other users
+    # (and re-closes it when another session starts), and PostgreSQL runs as one.
+    var = Path(tempfile.mkdtemp(prefix="vestibule-make-run-")) / "var"
     port = pick_port(18000)
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
@@ -101,3 +105,4 @@ def test_run_serves_french_login_and_demo_logins_then_stops_everything(tmp_path)
     assert not _pid_alive(postgres_pid), "PostgreSQL left running"
     assert not _pid_alive(redis_pid), "Redis left running"
     assert not Path(var / "run" / "database.url").exists()
+    shutil.rmtree(var.parent, ignore_errors=True)
