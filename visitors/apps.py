@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class VisitorsConfig(AppConfig):
     name = "visitors"
     verbose_name = "Visitors"
+
+    def ready(self):
+        from tenancy.management.commands.seed_demo import seed_demo_hooks
+
+        from . import demo, watchlist
+        from .checks import register_arrival_check
+
+        register_arrival_check(watchlist.watchlist_check)
+        if demo.seed not in seed_demo_hooks:
+            seed_demo_hooks.append(demo.seed)

@@ -5,8 +5,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from sites.models import Desk, Site
@@ -59,6 +59,8 @@ class VisitType(models.Model):
     default_duration_minutes = models.PositiveIntegerField(_("default duration (minutes)"), default=120)
     kiosk_allowed = models.BooleanField(_("kiosk check-in allowed"), default=True)
     active = models.BooleanField(_("active"), default=True)
+    # Members who may approve or refuse visits of this type, besides admins.
+    approvers = models.ManyToManyField(Membership, blank=True, related_name="+", verbose_name=_("approvers"))
 
     objects = ScopedManager(organization="organization")
 
@@ -90,39 +92,64 @@ class Visit(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("site"))
-    desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name=_("desk"))
-    visitor = models.ForeignKey(Visitor, on_delete=models.PROTECT, null=True, blank=True, related_name="visits",
-                                verbose_name=_("visitor"))
-    host = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="hosted_visits",
-                             verbose_name=_("host"))
-    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="visits",
-                                   verbose_name=_("visit type"))
+    desk = models.ForeignKey(
+        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("desk")
+    )
+    visitor = models.ForeignKey(
+        Visitor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("visitor"),
+    )
+    host = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hosted_visits",
+        verbose_name=_("host"),
+    )
+    visit_type = models.ForeignKey(
+        VisitType, on_delete=models.PROTECT, related_name="visits", verbose_name=_("visit type")
+    )
     expected_at = models.DateTimeField(_("expected at"))
     expected_until = models.DateTimeField(_("expected until"))
-    status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.EXPECTED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.EXPECTED
+    )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     arrived_desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    arrived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    arrived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
-    departed_desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    departed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    departed_desk = models.ForeignKey(
+        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    departed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     departure_automatic = models.BooleanField(default=False)
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     notes = models.TextField(_("notes"), blank=True)
+    # Why an admin let the visit through a blocking check (watchlist, missing
+    # consent); the journal keeps only the fact (visit.override).
+    override_reason = models.TextField(_("override reason"), blank=True)
     # Per site and local day, assigned at arrival without gaps (visitors.services).
     badge_number = models.PositiveIntegerField(_("badge number"), null=True, blank=True)
     badge_day = models.DateField(null=True, blank=True)
     # Random secret behind the signed invitation and badge codes; rotating it
     # invalidates every code issued for the visit.
     token = models.CharField(max_length=64, unique=True, default=new_token)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,8 +159,9 @@ class Visit(models.Model):
         ordering = ["expected_at"]
         constraints = [
             models.UniqueConstraint(fields=["site", "badge_day", "badge_number"], name="visit_unique_badge"),
-            models.CheckConstraint(condition=models.Q(expected_until__gte=models.F("expected_at")),
-                                   name="visit_period_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(expected_until__gte=models.F("expected_at")), name="visit_period_ordered"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "site", "expected_at"]),
@@ -156,7 +184,9 @@ class WatchlistEntry(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     reason = models.TextField(_("reason"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organization="organization")
@@ -183,3 +213,22 @@ class KioskToken(models.Model):
 
     def __str__(self):
         return f"kiosk {self.name or self.pk} @ {self.site_id}"
+
+
+class BadgeCounter(models.Model):
+    """The last badge number given at a site on a local day. Incremented with a
+    row lock in the arrival's transaction, so a rolled-back arrival gives its
+    number back and two desks never get the same one."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="badgecounter_unique_day")]
+
+    def __str__(self):
+        return f"{self.site_id} {self.day}: {self.last}"

@@ -1,0 +1,528 @@
+"""API: visitors/, visit-types/, visits/ (+ actions, scan), watchlist/, kiosk-tokens/.
+
+Refused actions (illegal transitions, blocking checks, stale codes) answer 409
+with the reason; a bad field answers 400 naming it."""
+
+from django.http import HttpResponse
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from sites.selectors import desks_for, sites_for
+from tenancy.models import Membership
+from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
+
+from . import configuration, selectors, services
+from .codes import resolve_code
+from .errors import VisitError
+from .models import KioskToken, Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
+
+
+def conflict(exc: VisitError) -> Response:
+    if exc.field:
+        raise ValidationError({exc.field: exc.problems})
+    return Response(
+        {"detail": exc.message, "problems": exc.problems, "overridable": exc.overridable},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class Scoped(serializers.PrimaryKeyRelatedField):
+    """Choices limited to what the caller may see: another tenant's id, or one
+    outside the perimeter, is 'does not exist' (400 naming the field)."""
+
+    def __init__(self, chooser, **kwargs):
+        self.chooser = chooser
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.chooser(self.context["request"].membership)
+
+
+def _members(membership):
+    return Membership.objects.filter(is_active=True)
+
+
+def _types(membership):
+    return VisitType.objects.filter(active=True)
+
+
+class VisitorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Visitor
+        fields = ["id", "first_name", "last_name", "email", "phone", "company", "language"]
+        read_only_fields = ["id"]
+
+
+class VisitTypeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    approvers = Scoped(_members, many=True, required=False)
+
+    class Meta:
+        model = VisitType
+        fields = [
+            "id",
+            "name",
+            "name_fr",
+            "name_en",
+            "color",
+            "host_required",
+            "approval_required",
+            "default_duration_minutes",
+            "kiosk_allowed",
+            "active",
+            "approvers",
+        ]
+        read_only_fields = ["id", "name"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    visitor = VisitorSerializer(required=False)
+    visitor_id = Scoped(selectors.visitors_for, required=False, write_only=True, source="existing_visitor")
+    site = Scoped(sites_for)
+    desk = Scoped(desks_for, required=False, allow_null=True)
+    host = Scoped(_members, required=False, allow_null=True)
+    visit_type = Scoped(_types)
+    expected_until = serializers.DateTimeField(required=False)
+    override_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "status",
+            "site",
+            "desk",
+            "visitor",
+            "visitor_id",
+            "host",
+            "visit_type",
+            "expected_at",
+            "expected_until",
+            "arrived_at",
+            "arrived_desk",
+            "departed_at",
+            "departed_desk",
+            "departure_automatic",
+            "badge_number",
+            "cancellation_reason",
+            "refusal_reason",
+            "notes",
+            "override_reason",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "arrived_at",
+            "arrived_desk",
+            "departed_at",
+            "departed_desk",
+            "departure_automatic",
+            "badge_number",
+            "cancellation_reason",
+            "refusal_reason",
+            "created_at",
+        ]
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("visitor") and not attrs.get("existing_visitor"):
+            raise ValidationError({"visitor": [_("Give a visitor object or a visitor_id.")]})
+        start = attrs.get("expected_at", getattr(self.instance, "expected_at", None))
+        end = attrs.get("expected_until", getattr(self.instance, "expected_until", None))
+        if start and end and end < start:
+            raise ValidationError({"expected_until": [_("The end of the visit must be after its start.")]})
+        site = attrs.get("site", getattr(self.instance, "site", None))
+        desk = attrs.get("desk", getattr(self.instance, "desk", None))
+        if desk is not None and site is not None and desk.site_id != site.pk:
+            raise ValidationError({"desk": [_("This desk belongs to another site.")]})
+        return attrs
+
+
+class ArriveSerializer(serializers.Serializer):
+    desk = Scoped(desks_for, required=False, allow_null=True)
+    override_reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class DepartSerializer(serializers.Serializer):
+    desk = Scoped(desks_for, required=False, allow_null=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class ScanSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=1000)
+    desk = Scoped(desks_for, required=False, allow_null=True)
+    override_reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class VisitorViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
+    serializer_class = VisitorSerializer
+    permission_classes = [roles(ADMIN, RECEPTION, read=(HOST, COMPLIANCE))]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        visitors = selectors.visitors_for(self.request.membership)
+        return selectors.search_visitors(visitors, self.request.query_params.get("q", ""))
+
+    @extend_schema(parameters=[OpenApiParameter("q", description="name or company, accents ignored")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.find_or_create_visitor(
+                organization=self.request.organization, **serializer.validated_data
+            )
+        except VisitError as exc:
+            raise ValidationError({exc.field or "visitor": exc.problems}) from exc
+
+    def perform_update(self, serializer):
+        services.update_visitor(visitor=serializer.instance, **serializer.validated_data)
+
+
+class VisitTypeViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
+    serializer_class = VisitTypeSerializer
+    permission_classes = [roles(ADMIN, read=(RECEPTION, HOST, COMPLIANCE))]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return VisitType.objects.prefetch_related("approvers")
+
+    def perform_create(self, serializer):
+        serializer.instance = configuration.save_visit_type(
+            organization=self.request.organization, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        configuration.save_visit_type(
+            organization=self.request.organization,
+            visit_type=VisitType.objects.get(pk=serializer.instance.pk),
+            **serializer.validated_data,
+        )
+
+
+VISIT_FILTERS = [
+    OpenApiParameter(name) for name in ("site", "desk", "status", "visit_type", "host", "from", "to", "q")
+]
+
+
+def _int_filter(params, name):
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not value.isdigit():
+        raise ValidationError({name: [_("A number is expected.")]})
+    return int(value)
+
+
+def _moment(params, name):
+    value = params.get(name)
+    if not value:
+        return None
+    moment = parse_datetime(value) or parse_date(value)
+    if moment is None:
+        raise ValidationError({name: [_("A date (YYYY-MM-DD) or date-time is expected.")]})
+    return moment
+
+
+class VisitViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
+    serializer_class = VisitSerializer
+    permission_classes = [roles(ADMIN, RECEPTION, HOST, read=(COMPLIANCE,))]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        visits = selectors.visits_for(self.request.membership)
+        if self.action != "list":
+            return visits
+        params = self.request.query_params
+        for name in ("site", "desk", "visit_type", "host"):
+            value = _int_filter(params, name)
+            if value is not None:
+                visits = visits.filter(**{f"{name}_id": value})
+        if params.get("status"):
+            wanted = params["status"].split(",")
+            unknown = set(wanted) - set(VisitStatus.values)
+            if unknown:
+                raise ValidationError(
+                    {"status": [_("Unknown status: %(s)s.") % {"s": ", ".join(sorted(unknown))}]}
+                )
+            visits = visits.filter(status__in=wanted)
+        start, end = _moment(params, "from"), _moment(params, "to")
+        if start:
+            visits = (
+                visits.filter(expected_at__date__gte=start)
+                if not hasattr(start, "hour")
+                else visits.filter(expected_at__gte=start)
+            )
+        if end:
+            visits = (
+                visits.filter(expected_at__date__lte=end)
+                if not hasattr(end, "hour")
+                else visits.filter(expected_at__lt=end)
+            )
+        return selectors.search_visits(visits, params.get("q", "")).order_by("-expected_at", "-pk")
+
+    @extend_schema(parameters=VISIT_FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _membership(self):
+        return self.request.membership
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        member = self._membership()
+        host = member if member.role == HOST else data.get("host")
+        try:
+            visit = services.pre_register(
+                organization=request.organization,
+                site=data["site"],
+                desk=data.get("desk"),
+                visit_type=data["visit_type"],
+                expected_at=data["expected_at"],
+                expected_until=data.get("expected_until"),
+                visitor=data.get("existing_visitor"),
+                visitor_values=data.get("visitor"),
+                host=host,
+                notes=data.get("notes", ""),
+                by=member,
+                override_reason=data.get("override_reason", ""),
+            )
+        except VisitError as exc:
+            return conflict(exc)
+        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        visit = self.get_object()
+        serializer = self.get_serializer(visit, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if self._membership().role == HOST:
+            data.pop("host", None)  # a host cannot hand a visit to someone else
+        try:
+            if data.get("visitor"):
+                services.update_visitor(visitor=visit.visitor, **data.pop("visitor"))
+            data.pop("existing_visitor", None)
+            data.pop("override_reason", None)
+            services.update_visit(visit=visit, by=self._membership(), **data)
+        except VisitError as exc:
+            return conflict(exc)
+        return Response(self.get_serializer(visit).data)
+
+    def _act(self, func, **kwargs):
+        try:
+            visit = func(**kwargs)
+        except VisitError as exc:
+            return conflict(exc)
+        return Response(self.get_serializer(visit).data)
+
+    def _front_desk(self):
+        if self._membership().role not in (ADMIN, RECEPTION):
+            raise PermissionDenied(_("Only reception registers arrivals and departures."))
+
+    @extend_schema(request=ArriveSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        visit = self.get_object()
+        self._front_desk()
+        form = ArriveSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        return self._act(
+            services.arrive,
+            visit=visit,
+            desk=form.validated_data.get("desk"),
+            by=self._membership(),
+            override_reason=form.validated_data.get("override_reason", ""),
+        )
+
+    @extend_schema(request=DepartSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def depart(self, request, pk=None):
+        visit = self.get_object()
+        self._front_desk()
+        form = DepartSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        return self._act(
+            services.depart, visit=visit, desk=form.validated_data.get("desk"), by=self._membership()
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        visit = self.get_object()
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._act(
+            services.cancel, visit=visit, by=self._membership(), reason=form.validated_data.get("reason", "")
+        )
+
+    def _decider(self, visit):
+        if not services.can_decide(visit, self._membership()):
+            raise PermissionDenied(_("Only an admin or an approver of this visit type decides."))
+
+    # Approvers may hold any role (a compliance officer, a host): the decision
+    # is checked against the visit type, not the role.
+    @extend_schema(request=None, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsMember])
+    def approve(self, request, pk=None):
+        visit = self.get_object()
+        self._decider(visit)
+        return self._act(services.approve, visit=visit, by=self._membership())
+
+    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsMember])
+    def refuse(self, request, pk=None):
+        visit = self.get_object()
+        self._decider(visit)
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._act(
+            services.refuse, visit=visit, by=self._membership(), reason=form.validated_data.get("reason", "")
+        )
+
+    @extend_schema(request=ScanSerializer, responses={200: VisitSerializer})
+    @action(detail=False, methods=["post"])
+    def scan(self, request):
+        self._front_desk()
+        form = ScanSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            visit, action_done = scan_code(
+                data["code"],
+                membership=self._membership(),
+                desk=data.get("desk"),
+                override_reason=data.get("override_reason", ""),
+            )
+        except VisitError as exc:
+            return conflict(exc)
+        body = self.get_serializer(visit).data
+        body["action"] = action_done
+        return Response(body)
+
+
+def scan_code(code: str, *, membership, desk=None, override_reason: str = "") -> tuple[Visit, str]:
+    """An invitation or badge code arrives an expected visit or departs an
+    arrived one. A code outside the member's perimeter is refused like a
+    foreign one."""
+    visit, _purpose = resolve_code(code)
+    if not selectors.visits_for(membership).filter(pk=visit.pk).exists():
+        raise VisitError(_("This visit is not in your perimeter."))
+    if visit.status == VisitStatus.ARRIVED:
+        return services.depart(visit=visit, desk=desk, by=membership), "departed"
+    return services.arrive(visit=visit, desk=desk, by=membership, override_reason=override_reason), "arrived"
+
+
+class OnSiteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    visitor = serializers.CharField()
+    company = serializers.CharField()
+    host = serializers.CharField()
+    arrived_at = serializers.DateTimeField()
+    desk = serializers.CharField()
+    badge_number = serializers.IntegerField(allow_null=True)
+
+
+class OnSiteViewSet(viewsets.GenericViewSet):
+    """`GET sites/{id}/on-site/`: everyone on site now, unpaginated (a roll call
+    must be complete). PostgreSQL writes the JSON (selectors.on_site_json)."""
+
+    lookup_value_converter = "int"
+    serializer_class = OnSiteSerializer
+    permission_classes = [roles(ADMIN, RECEPTION, COMPLIANCE)]
+    pagination_class = None
+
+    def get_queryset(self):
+        return sites_for(self.request.membership)
+
+    @extend_schema(responses={200: OnSiteSerializer(many=True)})
+    def on_site(self, request, pk=None):
+        site = self.get_object()
+        return HttpResponse(selectors.on_site_json(site), content_type="application/json")
+
+
+class WatchlistSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WatchlistEntry
+        fields = ["id", "first_name", "last_name", "company", "email", "reason", "expires_at", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class WatchlistViewSet(viewsets.ModelViewSet):
+    lookup_value_converter = "int"
+    serializer_class = WatchlistSerializer
+    permission_classes = [roles(ADMIN)]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.watchlist_entries()
+
+    def perform_create(self, serializer):
+        serializer.instance = configuration.add_watchlist_entry(
+            organization=self.request.organization, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        configuration.update_watchlist_entry(
+            entry=WatchlistEntry.objects.get(pk=serializer.instance.pk), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        configuration.remove_watchlist_entry(entry=instance)
+
+
+class KioskTokenSerializer(serializers.ModelSerializer):
+    site = Scoped(sites_for)
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KioskToken
+        fields = ["id", "site", "name", "created_at", "revoked_at", "active"]
+        read_only_fields = ["id", "created_at", "revoked_at", "active"]
+
+    def get_active(self, token) -> bool:
+        return token.revoked_at is None
+
+
+class KioskTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Create answers the key once (`key`, `url`); DELETE revokes."""
+
+    lookup_value_converter = "int"
+    serializer_class = KioskTokenSerializer
+    permission_classes = [roles(ADMIN)]
+
+    def get_queryset(self):
+        return selectors.kiosk_tokens()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, key = configuration.create_kiosk_token(**serializer.validated_data)
+        body = self.get_serializer(token).data
+        body["key"] = key
+        body["url"] = request.build_absolute_uri(f"/kiosk/{key}/")
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        configuration.revoke_kiosk_token(token=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,18 @@
+"""The one exception visit services raise for a refused action."""
+
+
+class VisitError(Exception):
+    """A refused change of a visit (illegal transition, blocking check, stale
+    code). The API and the desk answer 409 with `problems`; `field`, when set,
+    names the input at fault (the API answers 400 for it instead)."""
+
+    def __init__(self, *problems, field: str | None = None, overridable: bool = False):
+        self.problems = [str(p) for p in problems]
+        self.field = field
+        # True when an admin could pass with an override reason.
+        self.overridable = overridable
+        super().__init__("; ".join(self.problems))
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.problems)

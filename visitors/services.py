@@ -1,0 +1,510 @@
+"""The verbs of visits. Every status change goes through here and is journaled
+in the same transaction; invitations leave after commit.
+
+State machine:
+    pending_approval -> expected | refused | cancelled
+    expected -> arrived | cancelled | no_show
+    arrived -> departed
+"""
+
+import datetime
+import zoneinfo
+
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit import services as audit
+from tenancy.models import Membership, Role
+
+from . import invitations, watchlist
+from .checks import arrival_problems
+from .errors import VisitError
+from .models import Visit, Visitor, VisitStatus, VisitType
+from .watchlist import Fold
+
+VISITOR_FIELDS = ("first_name", "last_name", "email", "phone", "company", "language")
+VISIT_FIELDS = ("site", "desk", "host", "visit_type", "expected_at", "expected_until", "notes")
+# Changing one of these re-sends the invitation (the visitor must know).
+INVITATION_FIELDS = {"site", "expected_at", "expected_until"}
+
+
+# --- who is acting ----------------------------------------------------------------------
+def _member(by) -> Membership | None:
+    """`by` may be a Membership, a User (its membership in the current
+    organization is looked up) or None (kiosk, scheduled task)."""
+    if by is None or isinstance(by, Membership):
+        return by
+    return Membership.objects.filter(user=by, is_active=True).first()
+
+
+def _user(by):
+    if by is None:
+        return None
+    return by.user if isinstance(by, Membership) else by
+
+
+def _is_admin(by) -> bool:
+    member = _member(by)
+    return member is not None and member.role == Role.ADMIN
+
+
+def _data(visit: Visit, **extra) -> dict:
+    data = {
+        "visit_id": visit.pk,
+        "visitor_id": visit.visitor_id,
+        "host_id": visit.host_id,
+        "visit_type_id": visit.visit_type_id,
+    }
+    data.update(extra)
+    return data
+
+
+def local_today(site, now=None) -> datetime.date:
+    return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(site.timezone)).date()
+
+
+# --- visitors ---------------------------------------------------------------------------
+def find_visitor(*, first_name: str, last_name: str, email: str = "", company: str = "") -> Visitor | None:
+    """A returning visitor: same e-mail, or else same name and company
+    (accent- and case-insensitive)."""
+    if email:
+        found = Visitor.objects.filter(email__iexact=email).order_by("pk").first()
+        if found:
+            return found
+    return (
+        Visitor.objects.annotate(f=Fold(F("first_name")), la=Fold(F("last_name")), c=Fold(F("company")))
+        .filter(f=Fold(_v(first_name)), la=Fold(_v(last_name)), c=Fold(_v(company)))
+        .order_by("pk")
+        .first()
+    )
+
+
+def _v(text: str):
+    return Value((text or "").strip())
+
+
+def find_or_create_visitor(*, organization, **values) -> Visitor:
+    values = {k: (values.get(k) or "").strip() for k in VISITOR_FIELDS}
+    if not values["first_name"] and not values["last_name"]:
+        raise VisitError(_("The visitor's name is required."), field="visitor")
+    found = find_visitor(
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        email=values["email"],
+        company=values["company"],
+    )
+    if found is None:
+        return Visitor.objects.create(organization_id=getattr(organization, "pk", organization), **values)
+    # A returning visitor may bring a new phone or company: keep the latest.
+    changed = [
+        k for k in ("email", "phone", "company", "language") if values[k] and getattr(found, k) != values[k]
+    ]
+    for k in changed:
+        setattr(found, k, values[k])
+    if changed:
+        found.save(update_fields=changed)
+    return found
+
+
+@transaction.atomic
+def update_visitor(*, visitor: Visitor, **values) -> Visitor:
+    changed = [k for k in VISITOR_FIELDS if k in values and getattr(visitor, k) != values[k]]
+    for k in changed:
+        setattr(visitor, k, values[k])
+    if changed:
+        visitor.save(update_fields=changed)
+        audit.record("visitor.updated", target=visitor, data={"visitor_id": visitor.pk, "fields": changed})
+    return visitor
+
+
+# --- validation shared by create and update -----------------------------------------------
+def _validate(*, site, desk, host, visit_type, expected_at, expected_until) -> None:
+    if expected_until < expected_at:
+        raise VisitError(_("The end of the visit must be after its start."), field="expected_until")
+    if desk is not None and desk.site_id != site.pk:
+        raise VisitError(_("This desk belongs to another site."), field="desk")
+    if visit_type.host_required and host is None:
+        raise VisitError(_("This visit type requires a host."), field="host")
+    if not visit_type.active:
+        raise VisitError(_("This visit type is no longer in use."), field="visit_type")
+
+
+def _watchlist_gate(*, visitor_values: dict, visitor: Visitor | None, site, by, override_reason: str):
+    """Refuse (and journal the refusal) a person on the watchlist unless an admin
+    overrides with a reason. Returns the matching entries."""
+    found = (
+        watchlist.matches_for_visitor(visitor)
+        if visitor is not None
+        else watchlist.matches(
+            **{k: visitor_values.get(k, "") for k in ("first_name", "last_name", "company", "email")}
+        )
+    )
+    if found and not (override_reason.strip() and _is_admin(by)):
+        audit.record(
+            "visit.denied",
+            target=visitor,
+            site=site,
+            data={
+                "visitor_id": getattr(visitor, "pk", None),
+                "watchlist_entry_ids": [e.pk for e in found],
+                "stage": "pre_registration",
+            },
+        )
+        raise VisitError(watchlist.problem_message(), overridable=True)
+    return found
+
+
+# --- pre-registration ---------------------------------------------------------------------
+def pre_register(
+    *,
+    organization,
+    site,
+    visit_type: VisitType,
+    expected_at,
+    expected_until=None,
+    visitor: Visitor | None = None,
+    visitor_values: dict | None = None,
+    host: Membership | None = None,
+    desk=None,
+    notes: str = "",
+    by=None,
+    override_reason: str = "",
+    invite: bool = True,
+) -> Visit:
+    """A new visit, `expected` or `pending_approval` after its type's policy.
+
+    1. Checks the period, desk, host and the watchlist (a refusal is journaled in
+       the caller's transaction, so it stays even though nothing is created).
+    2. Finds the returning visitor or creates one.
+    3. Creates the visit and journals visit.pre_registered (+ pending_approval).
+    4. After commit, e-mails the invitation (not while approval is pending)."""
+    if expected_until is None:
+        expected_until = expected_at + datetime.timedelta(minutes=visit_type.default_duration_minutes)
+    _validate(
+        site=site,
+        desk=desk,
+        host=host,
+        visit_type=visit_type,
+        expected_at=expected_at,
+        expected_until=expected_until,
+    )
+    if visitor is None and not visitor_values:
+        raise VisitError(_("A visitor is required."), field="visitor")
+    matched = _watchlist_gate(
+        visitor_values=visitor_values or {},
+        visitor=visitor,
+        site=site,
+        by=by,
+        override_reason=override_reason,
+    )
+    with transaction.atomic():
+        if visitor is None:
+            visitor = find_or_create_visitor(organization=organization, **visitor_values)
+        status = VisitStatus.PENDING_APPROVAL if visit_type.approval_required else VisitStatus.EXPECTED
+        visit = Visit.objects.create(
+            organization_id=getattr(organization, "pk", organization),
+            site=site,
+            desk=desk,
+            visitor=visitor,
+            host=host,
+            visit_type=visit_type,
+            expected_at=expected_at,
+            expected_until=expected_until,
+            status=status,
+            notes=notes,
+            override_reason=override_reason.strip() if matched else "",
+            created_by=_user(by),
+        )
+        if matched:
+            audit.record(
+                "visit.override",
+                target=visit,
+                site=site,
+                data=_data(visit, watchlist_entry_ids=[e.pk for e in matched], stage="pre_registration"),
+            )
+        audit.record("visit.pre_registered", target=visit, site=site, data=_data(visit))
+        if status == VisitStatus.PENDING_APPROVAL:
+            audit.record("visit.pending_approval", target=visit, site=site, data=_data(visit))
+        elif invite:
+            invitations.schedule(visit, "created")
+    return visit
+
+
+@transaction.atomic
+def update_visit(*, visit: Visit, by=None, **values) -> Visit:
+    """Edit an expected (or pending) visit; the visitor gets an update."""
+    if visit.status not in (VisitStatus.EXPECTED, VisitStatus.PENDING_APPROVAL):
+        raise VisitError(_("Only a visit that has not started can be changed."))
+    merged = {f: values.get(f, getattr(visit, f)) for f in VISIT_FIELDS}
+    _validate(
+        **{k: merged[k] for k in ("site", "desk", "host", "visit_type", "expected_at", "expected_until")}
+    )
+    changed = [f for f in VISIT_FIELDS if f in values and getattr(visit, f) != values[f]]
+    for f in changed:
+        setattr(visit, f, values[f])
+    if changed:
+        visit.save(update_fields=[*changed, "updated_at"])
+        audit.record("visit.updated", target=visit, site=visit.site, data=_data(visit, fields=changed))
+        if INVITATION_FIELDS & set(changed) and visit.status == VisitStatus.EXPECTED:
+            invitations.schedule(visit, "updated")
+    return visit
+
+
+# --- the life cycle -----------------------------------------------------------------------
+def _lock(visit: Visit) -> Visit:
+    return Visit.objects.select_for_update(of=("self",)).select_related("site", "visitor").get(pk=visit.pk)
+
+
+def _refresh(target: Visit, source: Visit) -> Visit:
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+ARRIVAL_REFUSALS = {
+    VisitStatus.ARRIVED: gettext_lazy("This visitor has already arrived."),
+    VisitStatus.DEPARTED: gettext_lazy("This visit is over: the visitor has already left."),
+    VisitStatus.CANCELLED: gettext_lazy("This visit was cancelled."),
+    VisitStatus.REFUSED: gettext_lazy("This visit was refused."),
+    VisitStatus.NO_SHOW: gettext_lazy("This visit is over (no-show)."),
+    VisitStatus.PENDING_APPROVAL: gettext_lazy("This visit is still waiting for approval."),
+}
+
+
+def _can_arrive(visit: Visit, desk) -> None:
+    if visit.status != VisitStatus.EXPECTED:
+        raise VisitError(ARRIVAL_REFUSALS[visit.status])
+    if desk is not None and desk.site_id != visit.site_id:
+        raise VisitError(_("This visit is expected at another site: %(site)s.") % {"site": visit.site.name})
+
+
+def next_badge_number(*, site, day: datetime.date) -> int:
+    """The next number of the site's daily sequence. The upsert takes a row lock
+    held until the arrival commits: concurrent desks queue on it, and a
+    rolled-back arrival gives its number back, so there are no gaps."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO visitors_badgecounter (organization_id, site_id, day, last) VALUES (%s, %s, %s, 1) "
+            "ON CONFLICT (site_id, day) DO UPDATE SET last = visitors_badgecounter.last + 1 RETURNING last",
+            [site.organization_id, site.pk, day],
+        )
+        return cursor.fetchone()[0]
+
+
+def arrive(*, visit: Visit, desk=None, by=None, override_reason: str = "") -> Visit:
+    """Register the arrival.
+
+    1. Refuses an illegal transition or a desk of another site (409).
+    2. Runs the arrival checks (watchlist, documents...). Problems refuse the
+       arrival, journaled as visit.denied, unless an admin gives a reason
+       (journaled as visit.override).
+    3. Locks the visit row and re-checks: of two desks arriving the same visit,
+       the second waits for the first and is then refused.
+    4. Takes the next badge number of the site's local day."""
+    _can_arrive(visit, desk)
+    problems = arrival_problems(visit)
+    if problems and not (override_reason.strip() and _is_admin(by)):
+        audit.record(
+            "visit.denied",
+            target=visit,
+            site=visit.site_id,
+            data=_data(visit, desk_id=getattr(desk, "pk", None)),
+        )
+        raise VisitError(*problems, overridable=True)
+    with transaction.atomic():
+        locked = _lock(visit)
+        _can_arrive(locked, desk)
+        now = timezone.now()
+        day = local_today(locked.site, now)
+        locked.status = VisitStatus.ARRIVED
+        locked.arrived_at = now
+        locked.arrived_desk = desk
+        locked.arrived_by = _user(by)
+        if desk is not None:
+            locked.desk = desk
+        locked.badge_day = day
+        locked.badge_number = next_badge_number(site=locked.site, day=day)
+        fields = ["status", "arrived_at", "arrived_desk", "arrived_by", "desk", "badge_day", "badge_number"]
+        if problems:
+            locked.override_reason = override_reason.strip()
+            fields.append("override_reason")
+        locked.save(update_fields=[*fields, "updated_at"])
+        desk_id = getattr(desk, "pk", None)
+        if problems:
+            audit.record(
+                "visit.override", target=locked, site=locked.site_id, data=_data(locked, desk_id=desk_id)
+            )
+        audit.record("visit.arrived", target=locked, site=locked.site_id, data=_data(locked, desk_id=desk_id))
+    return _refresh(visit, locked)
+
+
+@transaction.atomic
+def depart(*, visit: Visit, desk=None, by=None, automatic: bool = False, at=None) -> Visit:
+    locked = _lock(visit)
+    if locked.status == VisitStatus.DEPARTED:
+        raise VisitError(_("This visitor has already left."))
+    if locked.status != VisitStatus.ARRIVED:
+        raise VisitError(_("This visitor never arrived: a departure needs an arrival first."))
+    locked.status = VisitStatus.DEPARTED
+    locked.departed_at = at or timezone.now()
+    locked.departed_desk = desk
+    locked.departed_by = _user(by)
+    locked.departure_automatic = automatic
+    locked.save(
+        update_fields=[
+            "status",
+            "departed_at",
+            "departed_desk",
+            "departed_by",
+            "departure_automatic",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        "visit.departed",
+        target=locked,
+        site=locked.site_id,
+        data=_data(locked, desk_id=getattr(desk, "pk", None), automatic=automatic),
+    )
+    return _refresh(visit, locked)
+
+
+@transaction.atomic
+def cancel(*, visit: Visit, by=None, reason: str = "") -> Visit:
+    locked = _lock(visit)
+    if locked.status not in (VisitStatus.EXPECTED, VisitStatus.PENDING_APPROVAL):
+        raise VisitError(_("Only a visit that has not started can be cancelled."))
+    was_expected = locked.status == VisitStatus.EXPECTED
+    locked.status = VisitStatus.CANCELLED
+    locked.cancellation_reason = reason
+    locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
+    audit.record("visit.cancelled", target=locked, site=locked.site_id, data=_data(locked))
+    if was_expected:
+        invitations.schedule(locked, "cancelled")
+    return _refresh(visit, locked)
+
+
+def can_decide(visit: Visit, member: Membership | None) -> bool:
+    if member is None:
+        return False
+    return member.role == Role.ADMIN or visit.visit_type.approvers.filter(pk=member.pk).exists()
+
+
+@transaction.atomic
+def approve(*, visit: Visit, by=None) -> Visit:
+    locked = _lock(visit)
+    if locked.status != VisitStatus.PENDING_APPROVAL:
+        raise VisitError(_("This visit is not waiting for approval."))
+    locked.status = VisitStatus.EXPECTED
+    locked.decided_by = _user(by)
+    locked.save(update_fields=["status", "decided_by", "updated_at"])
+    audit.record("visit.approved", target=locked, site=locked.site_id, data=_data(locked))
+    invitations.schedule(locked, "created")
+    return _refresh(visit, locked)
+
+
+@transaction.atomic
+def refuse(*, visit: Visit, by=None, reason: str = "") -> Visit:
+    locked = _lock(visit)
+    if locked.status != VisitStatus.PENDING_APPROVAL:
+        raise VisitError(_("This visit is not waiting for approval."))
+    locked.status = VisitStatus.REFUSED
+    locked.refusal_reason = reason
+    locked.decided_by = _user(by)
+    locked.save(update_fields=["status", "refusal_reason", "decided_by", "updated_at"])
+    audit.record("visit.refused", target=locked, site=locked.site_id, data=_data(locked))
+    return _refresh(visit, locked)
+
+
+def walk_in(
+    *, site, desk, visit_type, visitor_values: dict, host=None, by=None, override_reason: str = ""
+) -> Visit:
+    """A visitor with no pre-registration: created and arrived at once (or left
+    waiting when the visit type needs an approval)."""
+    now = timezone.now()
+    with transaction.atomic():
+        visit = pre_register(
+            organization=site.organization_id,
+            site=site,
+            desk=desk,
+            visit_type=visit_type,
+            visitor_values=visitor_values,
+            host=host,
+            expected_at=now,
+            by=by,
+            override_reason=override_reason,
+            invite=False,
+        )
+    if visit.status == VisitStatus.EXPECTED:
+        visit = arrive(visit=visit, desk=desk, by=by, override_reason=override_reason)
+    return visit
+
+
+# --- scheduled work (idempotent) ------------------------------------------------------------
+def _end_of_day(site, day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, site.end_of_day, tzinfo=zoneinfo.ZoneInfo(site.timezone))
+
+
+def checkout_cutoff(visit: Visit) -> datetime.datetime:
+    """The end of day that ends this stay: that of the arrival's local day, or of
+    the next day for someone who arrived after it (a night shift)."""
+    site = visit.site
+    arrived_local = timezone.localtime(visit.arrived_at, zoneinfo.ZoneInfo(site.timezone))
+    cutoff = _end_of_day(site, arrived_local.date())
+    if visit.arrived_at >= cutoff:
+        cutoff = _end_of_day(site, arrived_local.date() + datetime.timedelta(days=1))
+    return cutoff
+
+
+def auto_checkout(*, now=None) -> int:
+    """Depart every visit still arrived past its site's end of day, dated at that
+    end of day and marked automatic. Running it twice departs nothing more."""
+    from sites.models import Site
+
+    now = now or timezone.now()
+    count = 0
+    for site in Site.objects.all():
+        # Anyone arrived before today's end of day (local) may be due.
+        horizon = _end_of_day(site, local_today(site, now))
+        candidates = Visit.objects.filter(site=site, status=VisitStatus.ARRIVED, arrived_at__lt=horizon)
+        for visit in candidates.select_related("site"):
+            cutoff = checkout_cutoff(visit)
+            if cutoff <= now:
+                try:
+                    depart(visit=visit, automatic=True, at=cutoff)
+                    count += 1
+                except VisitError:
+                    continue  # departed meanwhile by a desk
+    return count
+
+
+def mark_no_shows(*, now=None) -> int:
+    """Expected visits whose expected period ended on a past local day become
+    no-shows. Idempotent: only `expected` rows are touched."""
+    from sites.models import Site
+
+    now = now or timezone.now()
+    count = 0
+    for site in Site.objects.all():
+        start_of_today = datetime.datetime.combine(
+            local_today(site, now), datetime.time(0), tzinfo=zoneinfo.ZoneInfo(site.timezone)
+        )
+        due = Visit.objects.filter(site=site, status=VisitStatus.EXPECTED, expected_until__lt=start_of_today)
+        for visit in due:
+            with transaction.atomic():
+                locked = _lock(visit)
+                if locked.status != VisitStatus.EXPECTED:
+                    continue
+                locked.status = VisitStatus.NO_SHOW
+                locked.save(update_fields=["status", "updated_at"])
+                audit.record("visit.no_show", target=locked, site=site, data=_data(locked, automatic=True))
+                count += 1
+    return count
+
+
+def hosts_queryset():
+    """Members who can host a visit (any active member)."""
+    return Membership.objects.filter(is_active=True).select_related("user").order_by("user__full_name")

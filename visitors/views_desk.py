@@ -1,0 +1,159 @@
+"""HTML: the reception desk screen (htmx). Every action answers the refreshed
+visit table, so the screen updates without a page load."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sites.selectors import desks_for
+from tenancy.permissions import ADMIN, RECEPTION, get_for_member, member_required
+
+from . import selectors, services
+from .api import scan_code
+from .errors import VisitError
+from .forms import WalkInForm
+
+
+def _desk(request, site=None):
+    """The desk chosen on the screen (?desk= / desk=), else the member's first
+    (at the visit's site when acting on one)."""
+    desks = desks_for(request.membership).filter(active=True)
+    wanted = request.POST.get("desk") or request.GET.get("desk")
+    if wanted:
+        return get_for_member(desks, pk=wanted), desks
+    if site is not None:
+        return desks.filter(site=site).first() or desks.first(), desks
+    return desks.first(), desks
+
+
+def _rows(request, desk, *, message="", error="", visit=None, status=200):
+    q = request.POST.get("q", request.GET.get("q", ""))
+    context = {
+        "desk": desk,
+        "visits": selectors.desk_visits(request.membership, desk.site, q)[:200] if desk else [],
+        "counts": selectors.desk_counts(desk.site) if desk else {},
+        "message": message,
+        "error": error,
+        "arrived_visit": visit,
+        "q": q,
+    }
+    return render(request, "visitors/desk/_rows.html", context, status=status)
+
+
+@member_required(ADMIN, RECEPTION)
+def desk_screen(request):
+    desk, desks = _desk(request)
+    context = {
+        "desk": desk,
+        "desks": desks,
+        "walk_in": WalkInForm(membership=request.membership),
+        "visits": selectors.desk_visits(request.membership, desk.site)[:200] if desk else [],
+        "counts": selectors.desk_counts(desk.site) if desk else {},
+    }
+    return render(request, "visitors/desk/screen.html", context)
+
+
+@member_required(ADMIN, RECEPTION)
+def desk_rows(request):
+    desk, _desks = _desk(request)
+    return _rows(request, desk)
+
+
+def _visit(request, pk):
+    return get_for_member(selectors.visits_for(request.membership), pk=pk)
+
+
+@require_POST
+@member_required(ADMIN, RECEPTION)
+def desk_arrive(request, pk):
+    visit = _visit(request, pk)
+    desk, _desks = _desk(request, visit.site)
+    try:
+        visit = services.arrive(
+            visit=visit,
+            desk=desk,
+            by=request.membership,
+            override_reason=request.POST.get("override_reason", ""),
+        )
+    except VisitError as exc:
+        return _rows(request, desk, error=exc.message, status=409)
+    return _rows(
+        request,
+        desk,
+        message=_("%(name)s has arrived — badge %(n)s.") % {"name": visit.visitor, "n": visit.badge_number},
+        visit=visit,
+    )
+
+
+@require_POST
+@member_required(ADMIN, RECEPTION)
+def desk_depart(request, pk):
+    visit = _visit(request, pk)
+    desk, _desks = _desk(request, visit.site)
+    try:
+        visit = services.depart(visit=visit, desk=desk, by=request.membership)
+    except VisitError as exc:
+        return _rows(request, desk, error=exc.message, status=409)
+    return _rows(request, desk, message=_("%(name)s has left.") % {"name": visit.visitor})
+
+
+@require_POST
+@member_required(ADMIN, RECEPTION)
+def desk_scan(request):
+    desk, _desks = _desk(request)
+    try:
+        visit, done = scan_code(
+            request.POST.get("code", ""),
+            membership=request.membership,
+            desk=desk,
+            override_reason=request.POST.get("override_reason", ""),
+        )
+    except VisitError as exc:
+        return _rows(request, desk, error=exc.message, status=409)
+    if done == "departed":
+        return _rows(request, desk, message=_("%(name)s has left.") % {"name": visit.visitor})
+    return _rows(
+        request,
+        desk,
+        message=_("%(name)s has arrived — badge %(n)s.") % {"name": visit.visitor, "n": visit.badge_number},
+        visit=visit,
+    )
+
+
+@require_POST
+@member_required(ADMIN, RECEPTION)
+def desk_walk_in(request):
+    desk, _desks = _desk(request)
+    if desk is None:
+        return HttpResponse(status=400)
+    form = WalkInForm(request.POST, membership=request.membership)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
+            for f, e in form.errors.items()
+        )
+        return _rows(request, desk, error=errors, status=400)
+    data = form.cleaned_data
+    try:
+        visit = services.walk_in(
+            site=desk.site,
+            desk=desk,
+            visit_type=data["visit_type"],
+            host=data.get("host"),
+            visitor_values={
+                k: data.get(k, "") for k in ("first_name", "last_name", "company", "email", "phone")
+            },
+            by=request.membership,
+            override_reason=data.get("override_reason", ""),
+        )
+    except VisitError as exc:
+        return _rows(request, desk, error=exc.message, status=409)
+    if visit.status != "arrived":
+        return _rows(request, desk, message=_("%(name)s is waiting for approval.") % {"name": visit.visitor})
+    return _rows(
+        request,
+        desk,
+        message=_("%(name)s has arrived — badge %(n)s.") % {"name": visit.visitor, "n": visit.badge_number},
+        visit=visit,
+    )
