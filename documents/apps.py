@@ -4,3 +4,25 @@ from django.apps import AppConfig
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = "Documents"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from config.registries import retention_types
+        from tenancy.management.commands.seed_demo import seed_demo_hooks
+        from visitors import invitations
+        from visitors.checks import register_arrival_check
+
+        from . import demo, hooks
+        from .models import ConsentText, DocumentPolicy
+        from .retention import ConsentsRetention, DocumentsRetention
+
+        auditlog.register(ConsentText)
+        auditlog.register(DocumentPolicy)
+        retention_types.register(DocumentsRetention())
+        retention_types.register(ConsentsRetention())
+        register_arrival_check(hooks.missing_consents_check)
+        if hooks.sign_before_visit_link not in invitations.extra_links:
+            invitations.extra_links.append(hooks.sign_before_visit_link)
+        if demo.seed not in seed_demo_hooks:
+            seed_demo_hooks.append(demo.seed)

@@ -1,0 +1,110 @@
+"""Reads narrowed to what a membership may see.
+
+Documents follow their visit: admins and compliance see every visit of their
+perimeter, a host the visits they host, reception the visits of its sites.
+Anything else answers 404 through `tenancy.permissions.get_for_member`."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tenancy.models import Membership, Role
+from visitors.models import Visit
+
+from .models import Attachment, ConsentText, DocumentArchive, DocumentPolicy, SignedConsent
+
+
+def visits_for(membership: Membership) -> QuerySet[Visit]:
+    visits = Visit.objects.select_related("visitor", "visit_type", "site")
+    if membership.role == Role.HOST:
+        return visits.filter(host=membership)
+    if membership.sees_all_sites:
+        return visits
+    return visits.filter(site_id__in=membership.site_ids)
+
+
+def _by_site(queryset, membership: Membership):
+    """Rows kept after their visit was purged still belong to a site: the site
+    decides for them, the visit for the others."""
+    if membership.role == Role.HOST:
+        return queryset.filter(visit__host=membership)
+    if membership.sees_all_sites:
+        return queryset
+    return queryset.filter(Q(site_id__in=membership.site_ids))
+
+
+def attachments_for(membership: Membership) -> QuerySet[Attachment]:
+    return _by_site(Attachment.objects.select_related("visit"), membership)
+
+
+def consents_for(membership: Membership) -> QuerySet[SignedConsent]:
+    return _by_site(SignedConsent.objects.select_related("version", "visit"), membership)
+
+
+def archives_for(membership: Membership) -> QuerySet[DocumentArchive]:
+    archives = DocumentArchive.objects.all()
+    if membership.role == Role.ADMIN:
+        return archives
+    # An archive may hold documents of several people's perimeters: only its
+    # requester (or an admin) downloads it.
+    return archives.filter(requested_by=membership)
+
+
+def policy_for(organization) -> DocumentPolicy:
+    """The organization's document policy, or the defaults (not saved)."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    found = DocumentPolicy.objects.filter(organization_id=org_id).first()
+    return found or DocumentPolicy(organization_id=org_id)
+
+
+def required_texts(visit: Visit) -> QuerySet[ConsentText]:
+    return (
+        ConsentText.objects.filter(
+            active=True, visit_types=visit.visit_type_id, current_version__isnull=False
+        )
+        .select_related("current_version")
+        .order_by("kind", "pk")
+    )
+
+
+def missing_texts(visit: Visit, *, at=None) -> list[ConsentText]:
+    """Texts the visit's type requires whose current version this visitor has not
+    signed: for this visit, or within the text's validity period for any visit."""
+    at = at or timezone.now()
+    missing = []
+    texts = list(required_texts(visit))
+    if not texts:
+        return []
+    signed = SignedConsent.objects.filter(
+        version_id__in=[t.current_version_id for t in texts], anonymised_at__isnull=True
+    )
+    if visit.visitor_id:
+        signed = signed.filter(Q(visit=visit) | Q(visitor_id=visit.visitor_id))
+    else:
+        signed = signed.filter(visit=visit)
+    by_version: dict[int, list[SignedConsent]] = {}
+    for consent in signed.only("version_id", "visit_id", "signed_at"):
+        by_version.setdefault(consent.version_id, []).append(consent)
+    for text in texts:
+        if not any(
+            _covers(text, consent, visit, at) for consent in by_version.get(text.current_version_id, [])
+        ):
+            missing.append(text)
+    return missing
+
+
+def _covers(text: ConsentText, consent: SignedConsent, visit: Visit, at) -> bool:
+    if consent.visit_id == visit.pk:
+        return True
+    if not text.validity_months:
+        return False
+    return consent.signed_at >= months_before(at, text.validity_months)
+
+
+def months_before(at, months: int):
+    """The same day `months` calendar months earlier (the 31st falls back to the
+    last day of a shorter month)."""
+    import calendar
+
+    year, month = divmod(at.year * 12 + at.month - 1 - months, 12)
+    day = min(at.day, calendar.monthrange(year, month + 1)[1])
+    return at.replace(year=year, month=month + 1, day=day)

@@ -1,0 +1,290 @@
+"""HTML: consent texts (admin), a visit's documents and signing at the desk, the
+kiosk and invitation signing pages (no login, signed links), archives."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from tenancy.context import client_ip
+from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
+from tenancy.scope import tenant_scope
+from visitors.models import Visit
+
+from . import archive as archives
+from . import files, services, storage, tokens
+from .forms import ArchiveForm, ConsentTextForm, PolicyForm, UploadForm
+from .hooks import visit_language
+from .models import ConsentText, ConsentVersion, SigningChannel, UploadChannel
+from .selectors import archives_for, attachments_for, consents_for, missing_texts, policy_for, visits_for
+
+
+# --- consent texts ------------------------------------------------------------------------------
+@member_required(ADMIN, COMPLIANCE)
+def consent_texts(request):
+    texts = ConsentText.objects.select_related("current_version").prefetch_related("visit_types")
+    return render(request, "documents/consent_texts.html", {"texts": texts})
+
+
+@member_required(ADMIN)
+def consent_text_edit(request, pk=None):
+    text = get_for_member(ConsentText.objects.select_related("current_version"), pk=pk) if pk else None
+    initial = {"active": True}
+    if text is not None:
+        version = text.current_version
+        initial = {
+            "kind": text.kind,
+            "validity_months": text.validity_months,
+            "active": text.active,
+            "visit_types": list(text.visit_types.all()),
+            **{f: getattr(version, f) for f in services.VERSION_FIELDS},
+        }
+    form = ConsentTextForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        if text is None:
+            services.create_consent_text(organization=request.organization, by=request.user, **values)
+        else:
+            services.update_consent_text(text=text, by=request.user, **values)
+        messages.success(request, _("Consent text saved."))
+        return redirect("consent_texts")
+    versions = text.versions.all() if text else []
+    signed = text is not None and text.current_version.signatures.exists()
+    return render(
+        request,
+        "documents/consent_text_form.html",
+        {"form": form, "text": text, "versions": versions, "signed": signed},
+    )
+
+
+@member_required(ADMIN, COMPLIANCE)
+def consent_version_detail(request, pk, version_pk):
+    version = get_for_member(ConsentVersion.objects.filter(consent_text_id=pk), pk=version_pk)
+    return render(
+        request,
+        "documents/consent_version.html",
+        {"version": version, "signatures": version.signatures.count()},
+    )
+
+
+@member_required(ADMIN)
+def document_settings(request):
+    policy = policy_for(request.organization)
+    form = PolicyForm(
+        request.POST or None,
+        initial={"allowed_types": policy.allowed_types, "max_size_mb": policy.max_size_mb},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_policy(organization=request.organization, **form.cleaned_data)
+        messages.success(request, _("Document settings saved."))
+        return redirect("document_settings")
+    return render(request, "documents/settings.html", {"form": form})
+
+
+# --- a visit's documents, at the desk or by the host ---------------------------------------------
+@member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
+def visit_documents(request, pk):
+    visit = get_for_member(visits_for(request.membership), pk=pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if request.membership.role == COMPLIANCE:
+            raise PermissionDenied
+        if form.is_valid():
+            channel = UploadChannel.HOST if request.membership.role == HOST else UploadChannel.DESK
+            try:
+                services.upload_attachment(
+                    visit=visit,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    channel=channel,
+                    by=request.user,
+                )
+            except (files.RefusedFile, storage.StorageUnavailable) as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(request, _("Document added."))
+                return redirect("visit_documents", pk=visit.pk)
+    context = {
+        "visit": visit,
+        "form": form,
+        "consents": consents_for(request.membership).filter(visit=visit),
+        "attachments": attachments_for(request.membership).filter(visit=visit, purged_at__isnull=True),
+        "missing": missing_texts(visit),
+        "can_upload": request.membership.role != COMPLIANCE,
+        "can_sign": request.membership.role in (ADMIN, RECEPTION),
+    }
+    return render(request, "documents/visit_documents.html", context)
+
+
+def _signing_page(request, visit, *, channel, by=None, template_context=None):
+    """The signing form shared by the desk, the kiosk and the invitation page.
+
+    The texts shown are the current versions still missing; each carries the
+    digest of what was shown, so a text changed meanwhile is refused."""
+    language = request.GET.get("lang") or request.POST.get("language") or visit_language(visit)
+    language = "en" if language.startswith("en") else "fr"
+    versions = [text.current_version for text in missing_texts(visit)]
+    error = None
+    done = False
+    if request.method == "POST" and request.POST.get("action", "sign") == "sign":
+        posted = [int(v) for v in request.POST.getlist("version") if v.isdigit()]
+        accepted = [v for v in posted if request.POST.get(f"accept_{v}")]
+        digests = {v: request.POST.get(f"digest_{v}", "") for v in posted}
+        try:
+            if not posted:
+                raise services.SigningRefused(_("There is nothing to sign."))
+            if set(accepted) != set(posted):
+                raise services.SigningRefused(_("Tick every text to accept it."))
+            services.sign_consents(
+                visit=visit,
+                versions=services.versions_to_sign(visit, posted),
+                language=language,
+                signer_name=request.POST.get("signer_name", ""),
+                signature_data=request.POST.get("signature", ""),
+                shown_digests=digests,
+                channel=channel,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                by=by,
+            )
+        except services.SigningRefused as exc:
+            error = str(exc)
+        except storage.StorageUnavailable as exc:
+            error = str(exc)
+        else:
+            done = True
+            versions = [text.current_version for text in missing_texts(visit)]
+    shown = [
+        {
+            "version": v,
+            "title": v.title(language),
+            "body": v.body(language),
+            "digest": services.text_digest(v, language),
+        }
+        for v in versions
+    ]
+    context = {
+        "visit": visit,
+        "texts": shown,
+        "language": language,
+        "error": error,
+        "done": done,
+        "channel": channel,
+        **(template_context or {}),
+    }
+    with translation.override(language):
+        return render(request, "documents/sign.html", context, status=400 if error else 200)
+
+
+@member_required(ADMIN, RECEPTION)
+def visit_consents(request, pk):
+    visit = get_for_member(visits_for(request.membership), pk=pk)
+    return _signing_page(
+        request, visit, channel=SigningChannel.DESK, by=request.user, template_context={"staff": True}
+    )
+
+
+# --- pages for visitors, reached with a signed link -------------------------------------------------
+def _visit_from_token(token: str, salt: str):
+    payload = tokens.read_token(token, salt=salt)
+    if payload is None:
+        return None, None
+    return payload, payload["o"]
+
+
+def _refused(request):
+    return render(request, "documents/link_refused.html", status=403)
+
+
+def _link_page(view):
+    """Pages opened by a secret link: the link must not leak through the Referer
+    header, be cached by a shared proxy, or be indexed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        add_never_cache_headers(response)
+        return response
+
+    return wrapper
+
+
+@_link_page
+def kiosk_consent_sign(request, token):
+    payload, org_id = _visit_from_token(token, tokens.KIOSK_SALT)
+    if payload is None:
+        return _refused(request)
+    with tenant_scope(org_id):
+        visit = Visit.objects.select_related("visitor", "site", "visit_type").filter(pk=payload["v"]).first()
+        if visit is None or not tokens.visit_matches(visit, payload):
+            return _refused(request)
+        return _signing_page(request, visit, channel=SigningChannel.KIOSK, template_context={"public": True})
+
+
+@_link_page
+def invitation_documents(request, token):
+    payload, org_id = _visit_from_token(token, tokens.INVITATION_SALT)
+    if payload is None:
+        return _refused(request)
+    with tenant_scope(org_id):
+        visit = Visit.objects.select_related("visitor", "site", "visit_type").filter(pk=payload["v"]).first()
+        if visit is None or not tokens.visit_matches(visit, payload):
+            return _refused(request)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        upload_error = None
+        uploaded = False
+        if request.method == "POST" and request.POST.get("action") == "upload":
+            if form.is_valid():
+                try:
+                    services.upload_attachment(
+                        visit=visit,
+                        upload=form.cleaned_data["file"],
+                        kind=form.cleaned_data["kind"],
+                        channel=UploadChannel.INVITATION,
+                    )
+                    uploaded = True
+                except (files.RefusedFile, storage.StorageUnavailable) as exc:
+                    upload_error = str(exc)
+            else:
+                upload_error = _("Choose a file to send.")
+        return _signing_page(
+            request,
+            visit,
+            channel=SigningChannel.INVITATION,
+            template_context={
+                "public": True,
+                "upload_form": form,
+                "upload_error": upload_error,
+                "uploaded": uploaded,
+            },
+        )
+
+
+# --- archives ---------------------------------------------------------------------------------------
+@member_required(ADMIN, COMPLIANCE)
+def document_archives(request):
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            archives.request_archive(
+                membership=request.membership,
+                site_ids=[s.pk for s in form.cleaned_data["sites"]],
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+            )
+        except archives.ArchiveRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The archive is being built; it will appear below when ready."))
+            return redirect("document_archives")
+    return render(
+        request,
+        "documents/archives.html",
+        {"form": form, "archives": archives_for(request.membership)[:50], "reasons": archives.REASONS},
+    )
