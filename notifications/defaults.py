@@ -1,0 +1,162 @@
+"""Shipped wording for every event, channel and language, and the rule every
+organization starts with (the visitor's invitation by e-mail).
+
+An organization's own MessageTemplate replaces one of these; deleting it brings
+the default back. They are code, not rows, so an improvement reaches every
+customer who kept the default.
+"""
+
+from .models import Event
+
+EMAIL_SIGNATURE = {
+    "fr": "\n\n— {{ organization.name }}, via Vestibule",
+    "en": "\n\n— {{ organization.name }}, via Vestibule",
+}
+
+# (event, language) -> (subject, e-mail body, SMS body)
+TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
+    (Event.PRE_REGISTERED, "fr"): (
+        "Votre visite chez {{ organization.name }} le {{ visit.date }}",
+        "Bonjour {{ visitor.first_name }},\n\n"
+        "{{ host.name }} vous attend le {{ visit.date }} à {{ visit.time }} sur le site "
+        "{{ site.name }} ({{ site.address }}).\n\n"
+        "Présentez ce code QR à l'accueil pour un enregistrement rapide :\n{{ qr_link }}\n\n"
+        "{{ visit.links }}",
+        "{{ organization.name }}: visite le {{ visit.date }} a {{ visit.time }}, {{ site.name }}. "
+        "Code QR: {{ qr_link }}",
+    ),
+    (Event.PRE_REGISTERED, "en"): (
+        "Your visit to {{ organization.name }} on {{ visit.date }}",
+        "Hello {{ visitor.first_name }},\n\n"
+        "{{ host.name }} expects you on {{ visit.date }} at {{ visit.time }} at "
+        "{{ site.name }} ({{ site.address }}).\n\n"
+        "Show this QR code at reception for a quick check-in:\n{{ qr_link }}\n\n{{ visit.links }}",
+        "{{ organization.name }}: visit on {{ visit.date }} at {{ visit.time }}, {{ site.name }}. "
+        "QR code: {{ qr_link }}",
+    ),
+    (Event.UPDATED, "fr"): (
+        "Votre visite chez {{ organization.name }} a changé",
+        "Bonjour {{ visitor.first_name }},\n\n"
+        "Votre visite a été modifiée : vous êtes attendu(e) le {{ visit.date }} à {{ visit.time }} "
+        "sur le site {{ site.name }}.\n\nVotre code QR :\n{{ qr_link }}",
+        "{{ organization.name }}: visite modifiee, {{ visit.date }} a {{ visit.time }}, {{ site.name }}.",
+    ),
+    (Event.UPDATED, "en"): (
+        "Your visit to {{ organization.name }} has changed",
+        "Hello {{ visitor.first_name }},\n\n"
+        "Your visit has changed: you are expected on {{ visit.date }} at {{ visit.time }} "
+        "at {{ site.name }}.\n\nYour QR code:\n{{ qr_link }}",
+        "{{ organization.name }}: visit changed, {{ visit.date }} at {{ visit.time }}, {{ site.name }}.",
+    ),
+    (Event.CANCELLED, "fr"): (
+        "Visite annulée : {{ visit.date }}",
+        "Bonjour {{ recipient.name }},\n\n"
+        "La visite de {{ visitor.full_name }} prévue le {{ visit.date }} à {{ visit.time }} "
+        "sur le site {{ site.name }} est annulée.",
+        "{{ organization.name }}: la visite du {{ visit.date }} a {{ visit.time }} est annulee.",
+    ),
+    (Event.CANCELLED, "en"): (
+        "Visit cancelled: {{ visit.date }}",
+        "Hello {{ recipient.name }},\n\n"
+        "The visit of {{ visitor.full_name }} planned on {{ visit.date }} at {{ visit.time }} "
+        "at {{ site.name }} is cancelled.",
+        "{{ organization.name }}: the visit on {{ visit.date }} at {{ visit.time }} is cancelled.",
+    ),
+    (Event.ARRIVED, "fr"): (
+        "{{ visitor.full_name }} est arrivé(e)",
+        "Bonjour {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} ({{ visitor.company }}) est arrivé(e) à {{ visit.arrived_time }} "
+        "à l'accueil {{ desk.name }}, site {{ site.name }}.",
+        "Vestibule: {{ visitor.full_name }} est arrive(e) a {{ visit.arrived_time }}, {{ desk.name }}.",
+    ),
+    (Event.ARRIVED, "en"): (
+        "{{ visitor.full_name }} has arrived",
+        "Hello {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} ({{ visitor.company }}) arrived at {{ visit.arrived_time }} "
+        "at {{ desk.name }}, {{ site.name }}.",
+        "Vestibule: {{ visitor.full_name }} arrived at {{ visit.arrived_time }}, {{ desk.name }}.",
+    ),
+    (Event.DEPARTED, "fr"): (
+        "{{ visitor.full_name }} est reparti(e)",
+        "Bonjour {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} a quitté le site {{ site.name }} à {{ visit.departed_time }}.",
+        "Vestibule: {{ visitor.full_name }} est reparti(e) a {{ visit.departed_time }}.",
+    ),
+    (Event.DEPARTED, "en"): (
+        "{{ visitor.full_name }} has left",
+        "Hello {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} left {{ site.name }} at {{ visit.departed_time }}.",
+        "Vestibule: {{ visitor.full_name }} left at {{ visit.departed_time }}.",
+    ),
+    (Event.OVERDUE, "fr"): (
+        "{{ visitor.full_name }} est encore sur site",
+        "Bonjour {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} ({{ visitor.company }}) est toujours enregistré(e) sur le site "
+        "{{ site.name }} alors que sa visite devait se terminer à {{ visit.until }}.",
+        "Vestibule: {{ visitor.full_name }} est encore sur site ({{ site.name }}), "
+        "fin prevue {{ visit.until }}.",
+    ),
+    (Event.OVERDUE, "en"): (
+        "{{ visitor.full_name }} is still on site",
+        "Hello {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} ({{ visitor.company }}) is still checked in at {{ site.name }} "
+        "although the visit was expected to end at {{ visit.until }}.",
+        "Vestibule: {{ visitor.full_name }} is still on site ({{ site.name }}), "
+        "expected end {{ visit.until }}.",
+    ),
+    (Event.DENIED, "fr"): (
+        "Visite refusée : {{ visitor.full_name }}",
+        "Bonjour {{ recipient.name }},\n\n"
+        "La visite de {{ visitor.full_name }} prévue le {{ visit.date }} sur le site {{ site.name }} "
+        "a été refusée.",
+        "Vestibule: visite de {{ visitor.full_name }} refusee ({{ site.name }}).",
+    ),
+    (Event.DENIED, "en"): (
+        "Visit refused: {{ visitor.full_name }}",
+        "Hello {{ recipient.name }},\n\n"
+        "The visit of {{ visitor.full_name }} planned on {{ visit.date }} at {{ site.name }} was refused.",
+        "Vestibule: visit of {{ visitor.full_name }} refused ({{ site.name }}).",
+    ),
+    (Event.PENDING_APPROVAL, "fr"): (
+        "Visite à approuver : {{ visitor.full_name }}",
+        "Bonjour {{ recipient.name }},\n\n"
+        "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
+        "{{ visit.time }}, site {{ site.name }}, attend votre approbation.",
+        "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} a approuver.",
+    ),
+    (Event.PENDING_APPROVAL, "en"): (
+        "Visit to approve: {{ visitor.full_name }}",
+        "Hello {{ recipient.name }},\n\n"
+        "The visit of {{ visitor.full_name }} ({{ visit_type.name }}) on {{ visit.date }} at "
+        "{{ visit.time }}, {{ site.name }}, is waiting for your approval.",
+        "Vestibule: visit of {{ visitor.full_name }} on {{ visit.date }} to approve.",
+    ),
+    (Event.CONSENT_SIGNED, "fr"): (
+        "{{ visitor.full_name }} a signé un consentement",
+        "Bonjour {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} a signé un consentement pour sa visite du {{ visit.date }} "
+        "sur le site {{ site.name }}.",
+        "Vestibule: {{ visitor.full_name }} a signe un consentement.",
+    ),
+    (Event.CONSENT_SIGNED, "en"): (
+        "{{ visitor.full_name }} signed a consent",
+        "Hello {{ recipient.name }},\n\n"
+        "{{ visitor.full_name }} signed a consent for the visit on {{ visit.date }} at {{ site.name }}.",
+        "Vestibule: {{ visitor.full_name }} signed a consent.",
+    ),
+}
+
+
+def default_template(event: str, channel: str, language: str) -> tuple[str, str]:
+    """(subject, body) shipped for this event, channel and language."""
+    subject, email_body, sms_body = TEXTS[(event, language)]
+    if channel == "sms":
+        return "", sms_body
+    return subject, email_body + EMAIL_SIGNATURE[language]
+
+
+DEFAULT_RULE = {
+    "name_fr": "Invitation du visiteur",
+    "name_en": "Visitor invitation",
+    "event": Event.PRE_REGISTERED,
+}

@@ -1,0 +1,32 @@
+"""New organizations get the default invitation rule; the demo gets a list."""
+
+from tenancy.scope import tenant_scope
+
+
+def install_defaults(sender, instance, created, raw=False, **kwargs):
+    if not created or raw:
+        return
+    from .services import ensure_default_rule
+
+    with tenant_scope(instance):
+        ensure_default_rule(instance)
+
+
+def seed_demo(org) -> None:
+    from tenancy.models import Membership
+
+    from .models import Event
+    from .services import ensure_default_rule, save_list, save_rule
+
+    ensure_default_rule(org)
+    reception = Membership.objects.filter(role="reception")
+    security = save_list(
+        organization=org,
+        name="Accueil" if org.default_language == "fr" else "Reception",
+        members=list(reception),
+        emails=[f"securite@{org.slug}.demo"],
+    )
+    save_rule(organization=org, name="Arrivée → hôte", event=Event.ARRIVED, to_host=True, by_email=True)
+    save_rule(
+        organization=org, name="Dépassement → accueil", event=Event.OVERDUE, lists=[security], by_email=True
+    )
