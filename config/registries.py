@@ -51,6 +51,10 @@ class PurgeResult:
     object_failures: list[str] = field(default_factory=list)  # storage keys that could not be removed
 
 
+# Fields the domain apps use to mark a row as anonymised, by convention.
+ANONYMISED_MARKERS = ("anonymised_at", "anonymized_at", "purged_at")
+
+
 class RetentionType:
     """One data type under a retention policy (visits, documents, send log, ...).
 
@@ -61,15 +65,43 @@ class RetentionType:
     - `anonymise(ids) -> PurgeResult`: blank personal fields, drop files, check gone.
     - `delete(ids) -> PurgeResult`: delete rows and their storage objects, check gone.
     - `site_field`: path to the site id for per-site policies and legal holds.
+    - `pending()`, `expired(cutoff, action)`: what a purge still has to do
+      (overridable; the defaults use `anonymised_field` or a conventional marker).
     """
 
     key = ""
     label = ""
     timestamp_field = "created_at"
     site_field: str | None = None
+    # Optional, used by the retention app when present (defaults keep older
+    # subclasses working): the path to the visitor id, for legal holds and
+    # data-subject requests; the defaults of a new organization's policy; the
+    # actions a policy may choose; a field set once a row has been anonymised.
+    visitor_field: str | None = None
+    default_consultation_days = 90
+    default_retention_days = 90
+    default_action = "anonymise"
+    actions: tuple[str, ...] = ("anonymise", "delete")
+    anonymised_field: str | None = None
 
     def queryset(self):
         raise NotImplementedError
+
+    def pending(self):
+        """Rows not anonymised yet (anonymised rows stay, and must not be touched
+        again by every nightly run)."""
+        rows = self.queryset()
+        names = {f.name for f in rows.model._meta.get_fields()}
+        marker = self.anonymised_field or next((f for f in ANONYMISED_MARKERS if f in names), None)
+        if marker:
+            rows = rows.filter(**{f"{marker}__isnull": True})
+        return rows
+
+    def expired(self, cutoff, action: str = "anonymise"):
+        """Rows older than the cut-off that `action` still has to process: an
+        anonymised row may still have to be deleted, never anonymised again."""
+        rows = self.pending() if action == "anonymise" else self.queryset()
+        return rows.filter(**{f"{self.timestamp_field}__lt": cutoff})
 
     def anonymise(self, ids) -> PurgeResult:
         raise NotImplementedError

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class RetentionConfig(AppConfig):
     name = "retention"
     verbose_name = "Retention"
+
+    def ready(self):
+        from config.registries import retention_types
+
+        from . import lookups  # noqa: F401  (registers `__any_of`)
+        from .types import JournalRetention, VisitorIdentitiesRetention, VisitsRetention
+
+        retention_types.register(VisitsRetention())
+        retention_types.register(VisitorIdentitiesRetention())
+        retention_types.register(JournalRetention())

@@ -1,0 +1,105 @@
+"""Archive access: data past its consultation period leaves daily screens,
+search and exports for every role; compliance reads it in the archive view,
+after stating why (journaled).
+
+Other apps adopt this by filtering their daily querysets:
+
+    from retention.archive import within_consultation
+    visits = within_consultation(visits, request.organization, "visits")
+
+These are reads; they import nothing from the domain apps and are cheap (one
+query for the policies of the type).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit import services as audit
+from config.registries import retention_types
+
+from .models import ArchiveAccess, RetentionPolicy
+
+ACCESS_MINUTES = 60
+
+
+def _policies(data_type):
+    """(site id, consultation days) pairs; the shipped default when the
+    organization has not stored its policies yet (they are created lazily)."""
+    rows = list(
+        RetentionPolicy.objects.filter(data_type=data_type).values_list("site_id", "consultation_days")
+    )
+    rtype = retention_types.get(data_type)
+    if rtype is not None and not any(site_id is None for site_id, _days in rows):
+        from .policies import defaults_for
+
+        rows.append((None, defaults_for(rtype)[0]))
+    return rows
+
+
+def consultation_cutoff(organization, data_type: str, *, site=None, now=None) -> datetime.datetime | None:
+    """Rows older than this are archived; None when the type has no policy."""
+    now = now or timezone.now()
+    site_id = getattr(site, "pk", site)
+    found = dict(_policies(data_type))
+    days = found.get(site_id) if site_id in found else found.get(None)
+    return None if days is None else now - datetime.timedelta(days=days)
+
+
+def _split(data_type, now):
+    rtype = retention_types.get(data_type)
+    found = dict(_policies(data_type))
+    if rtype is None or None not in found:
+        return None, None, {}
+    base = now - datetime.timedelta(days=found.pop(None))
+    sites = {site_id: now - datetime.timedelta(days=days) for site_id, days in found.items()}
+    return rtype, base, sites if rtype.site_field else {}
+
+
+def _visible_q(rtype, base, sites) -> Q:
+    stamp = rtype.timestamp_field
+    q = Q(**{f"{stamp}__gte": base})
+    if sites:
+        q &= ~Q(**{f"{rtype.site_field}__in": list(sites)})
+        for site_id, cutoff in sites.items():
+            q |= Q(**{rtype.site_field: site_id, f"{stamp}__gte": cutoff})
+    return q
+
+
+def within_consultation(queryset, organization, data_type: str, *, now=None):
+    """The rows of `queryset` still in their consultation period."""
+    rtype, base, sites = _split(data_type, now or timezone.now())
+    if rtype is None:
+        return queryset
+    return queryset.filter(_visible_q(rtype, base, sites))
+
+
+def past_consultation(queryset, organization, data_type: str, *, now=None):
+    """The archived rows of `queryset` (for the compliance archive view)."""
+    rtype, base, sites = _split(data_type, now or timezone.now())
+    if rtype is None:
+        return queryset.none()
+    return queryset.exclude(_visible_q(rtype, base, sites))
+
+
+@transaction.atomic
+def open_archive(*, organization, user, data_type: str, reason: str) -> ArchiveAccess:
+    access = ArchiveAccess.objects.create(
+        organization=organization,
+        user=user,
+        data_type=data_type,
+        reason=reason,
+        expires_at=timezone.now() + datetime.timedelta(minutes=ACCESS_MINUTES),
+    )
+    audit.record("retention.archive_opened", target=access, data={"data_type": data_type})
+    return access
+
+
+def open_access(user, data_type: str):
+    return (
+        ArchiveAccess.objects.filter(user=user, data_type=data_type, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )

@@ -1,0 +1,461 @@
+"""The purge: runs, their small transactions, their proof.
+
+A run is planned once (policy values and cut-offs frozen in its progress
+rows), then executed batch by batch. Each batch is one short transaction that
+selects the next ids after the cursor, anonymises or deletes them through the
+data type, and records in the same transaction the ids it touched, the counts
+and the new cursor. A worker killed anywhere loses at most the batch in flight,
+which rolls back; the next run resumes after the cursor, and the digest is
+computed from the recorded ids, so it equals an uninterrupted run's.
+"""
+
+import hashlib
+import logging
+import time
+from itertools import chain
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Max, Min
+from django.utils import timezone
+from django_scopes import scope
+
+from audit import services as audit
+from config.registries import ANONYMISED_MARKERS, PurgeResult, RetentionType, retention_types
+from tenancy.scope import tenant_scope
+
+from . import policies
+from .holds import active_holds, held_q
+from .models import Action, ErasureRecord, PurgeBatch, PurgeProgress, PurgeRun, RunKind, RunStatus
+
+log = logging.getLogger(__name__)
+LOCK_NAMESPACE = 8_000_001  # pg_advisory_lock(namespace, organization id)
+
+
+def batch_size() -> int:
+    return getattr(settings, "RETENTION_BATCH_SIZE", 1000)
+
+
+def digest(ids) -> str:
+    return hashlib.sha256("\n".join(str(i) for i in sorted(ids)).encode()).hexdigest()
+
+
+def candidates(rtype, *, action, cutoff=None, site_id=None, excluded_site_ids=(), target_ids=None):
+    """The rows this step has to process (held ones included)."""
+    if target_ids is not None:
+        rows = rtype.pending() if action == Action.ANONYMISE else rtype.queryset()
+        rows = rows.filter(pk__any_of=list(target_ids))
+    else:
+        rows = rtype.expired(cutoff, action)
+    if rtype.site_field and site_id:
+        rows = rows.filter(**{rtype.site_field: site_id})
+    if rtype.site_field and excluded_site_ids:
+        rows = rows.exclude(**{f"{rtype.site_field}__in": list(excluded_site_ids)})
+    return rows
+
+
+def tracks_anonymisation(rtype) -> bool:
+    """Whether an anonymised row can be told from a pending one. When it cannot
+    (a type without a marker), the type's own word is taken for what it did."""
+    if type(rtype).pending is not RetentionType.pending or rtype.anonymised_field:
+        return True
+    names = {f.name for f in rtype.queryset().model._meta.get_fields()}
+    return any(marker in names for marker in ANONYMISED_MARKERS)
+
+
+def _touched(rtype, action, ids) -> list[int]:
+    if action == Action.ANONYMISE and not tracks_anonymisation(rtype):
+        return list(ids)
+    remaining = rtype.pending() if action == Action.ANONYMISE else rtype.queryset()
+    left = set(remaining.filter(pk__any_of=ids).values_list("pk", flat=True))
+    return [pk for pk in ids if pk not in left]
+
+
+def _progress_rows(progress: PurgeProgress, rtype):
+    return candidates(
+        rtype,
+        action=progress.action,
+        cutoff=progress.cutoff,
+        site_id=progress.site_id,
+        excluded_site_ids=progress.excluded_site_ids,
+        target_ids=progress.target_ids,
+    )
+
+
+# --- planning -----------------------------------------------------------------------
+
+
+def create_run(*, organization, kind=RunKind.MANUAL, by=None, local_date=None) -> PurgeRun:
+    """A queued run; the worker plans it when it starts (counting rows is work)."""
+    return PurgeRun.objects.create(organization=organization, kind=kind, local_date=local_date, created_by=by)
+
+
+def plan_run(run: PurgeRun, *, now=None) -> None:
+    """Freeze the policies in force now into the run's progress rows (inside the
+    tenant scope): a resumed run keeps the cut-offs it started with."""
+    now = now or timezone.now()
+    organization = run.organization
+    policies.apply_due(organization, now)
+    entries = policies.plan(organization, now=now)
+    run.policy = {"at": now.isoformat(), "entries": [_entry_json(e) for e in entries]}
+    run.save(update_fields=["policy"])
+    holds = active_holds()
+    for position, entry in enumerate(entries):
+        rtype = retention_types[entry["data_type"]]
+        progress = PurgeProgress(
+            organization=organization,
+            run=run,
+            position=position,
+            data_type=entry["data_type"],
+            site_id=entry["site_id"],
+            excluded_site_ids=entry["excluded_site_ids"],
+            action=entry["action"],
+            cutoff=entry["cutoff"],
+        )
+        progress.total = _count_unheld(_progress_rows(progress, rtype), rtype, holds)
+        progress.save()
+
+
+def start_run(*, organization, kind=RunKind.MANUAL, by=None, local_date=None, now=None) -> PurgeRun:
+    run = create_run(organization=organization, kind=kind, by=by, local_date=local_date)
+    plan_run(run, now=now)
+    return run
+
+
+def start_erasure(*, organization, subject_request, targets: dict, by=None) -> PurgeRun:
+    """A run that anonymises given rows of each type (a data-subject erasure)."""
+    run = PurgeRun.objects.create(
+        organization=organization,
+        kind=RunKind.REQUEST,
+        subject_request=subject_request,
+        created_by=by,
+        policy={"at": timezone.now().isoformat(), "request": subject_request.pk},
+    )
+    for position, rtype in enumerate(policies.ordered_types()):
+        ids = sorted(targets.get(rtype.key, []))
+        if not ids:
+            continue
+        action = Action.ANONYMISE if Action.ANONYMISE in rtype.actions else Action.DELETE
+        PurgeProgress.objects.create(
+            organization=organization,
+            run=run,
+            position=position,
+            data_type=rtype.key,
+            action=action,
+            target_ids=ids,
+            total=len(ids),
+        )
+    return run
+
+
+def _entry_json(entry) -> dict:
+    return {**entry, "cutoff": entry["cutoff"].isoformat()}
+
+
+def _count_unheld(rows, rtype, holds) -> int:
+    held = held_q(rtype, holds)
+    return (rows.exclude(held) if held is not None else rows).count()
+
+
+# --- execution ----------------------------------------------------------------------
+
+
+def run_pending(organization_id: int, *, on_batch=None) -> list[int]:
+    """Execute every unfinished run of the organization, oldest first. A lock per
+    organization keeps a redelivered task from running beside a live worker."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, organization_id])
+        if not cursor.fetchone()[0]:
+            return []
+    try:
+        with tenant_scope(organization_id):
+            pending = list(
+                PurgeRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+                .order_by("created_at", "pk")
+                .values_list("pk", flat=True)
+            )
+        for run_id in pending:
+            execute(organization_id, run_id, on_batch=on_batch)
+        return pending
+    finally:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, organization_id])
+
+
+def execute(organization_id: int, run_id: int, *, on_batch=None) -> None:
+    """Carry out (or resume) one run.
+
+    1. Mark it running (planning it first if the scheduler only queued it).
+    2. For each progress row in order, take batches until the type is done.
+    3. Compute the digest from the recorded ids and journal `retention.purged`.
+    An exception leaves the run `running`: the next call resumes it.
+    """
+    with tenant_scope(organization_id) as organization:
+        run = PurgeRun.objects.get(pk=run_id)
+        if run.status == RunStatus.DONE:
+            return
+        if not run.policy:
+            plan_run(run)
+        PurgeRun.objects.filter(pk=run_id).update(
+            status=RunStatus.RUNNING, started_at=run.started_at or timezone.now(), heartbeat_at=timezone.now()
+        )
+        steps = list(run.progress.filter(done=False).values_list("pk", flat=True))
+    try:
+        for progress_id in steps:
+            while not _step(organization, progress_id, on_batch):
+                pass
+    except Exception as exc:
+        with tenant_scope(organization):
+            PurgeRun.objects.filter(pk=run_id).update(error=str(exc)[:2000])
+        raise
+    _finish_run(organization, run_id)
+
+
+def _step(organization, progress_id, on_batch) -> bool:
+    """One batch of one progress row, in one transaction; True when that row is done."""
+    started = time.monotonic()
+    with tenant_scope(organization):
+        progress = PurgeProgress.objects.select_for_update().select_related("run").get(pk=progress_id)
+        if progress.done:
+            return True
+        rtype = retention_types.get(progress.data_type)
+        if rtype is None:  # its app is gone: nothing to do, and say so
+            PurgeProgress.objects.filter(pk=progress_id).update(done=True, digest=digest([]))
+            return True
+        holds = active_holds()
+        held = held_q(rtype, holds)
+        rows = _progress_rows(progress, rtype)
+        special = hasattr(rtype, "purge_batch") and progress.target_ids is None
+        if special and not rows.exists():
+            # Most nights the journal has nothing old enough: no need to open
+            # the owner connection at all.
+            _finish_progress(progress, rtype, held)
+            return True
+        if not special:
+            finished = _batch(progress, rtype, rows, holds, held)
+    if special:
+        # Outside any transaction of ours: the owner connection's transaction
+        # must not wait on a row lock this connection holds.
+        with scope(organization=organization):
+            finished = rtype.purge_batch(progress, held, batch_size())
+        if finished:
+            with tenant_scope(organization):
+                _finish_progress(PurgeProgress.objects.select_for_update().get(pk=progress_id), rtype, held)
+    if on_batch is not None:
+        on_batch(time.monotonic() - started)
+    return finished
+
+
+def _batch(progress, rtype, rows, holds, held) -> bool:
+    if held is not None:
+        rows = rows.exclude(held)
+    batch = list(
+        rows.filter(pk__gt=progress.cursor)
+        .order_by("pk")
+        .values_list("pk", rtype.timestamp_field)[: batch_size()]
+    )
+    if not batch:
+        _finish_progress(progress, rtype, held)
+        return True
+    ids = [pk for pk, _stamp in batch]
+    result = PurgeResult()
+    for key, field in getattr(rtype, "cascades", ()):
+        _cascade(progress, key, field, ids, holds, result)
+    done = rtype.anonymise(ids) if progress.action == Action.ANONYMISE else rtype.delete(ids)
+    _merge(result, done)
+    result.rows_anonymised += done.rows_anonymised
+    result.rows_deleted += done.rows_deleted
+    touched = _touched(rtype, progress.action, ids)
+    record_batch(progress, batch, touched, result, cursor=ids[-1], locked=progress)
+    return False
+
+
+def _merge(into: PurgeResult, part: PurgeResult) -> None:
+    into.objects_deleted += part.objects_deleted
+    into.object_failures.extend(part.object_failures)
+
+
+def _cascade(progress, key, field, ids, holds, result) -> None:
+    """Purge the rows of another type that belong to these rows (a visit's
+    attachments, signatures and messages), through that type's own code."""
+    other = retention_types.get(key)
+    if other is None:
+        return
+    action = progress.action if progress.action in other.actions else other.default_action
+    rows = other.pending() if action == Action.ANONYMISE else other.queryset()
+    rows = rows.filter(**{f"{field}__any_of": ids})
+    held = held_q(other, holds)
+    if held is not None:
+        rows = rows.exclude(held)
+    linked = list(rows.values_list("pk", flat=True))
+    if not linked:
+        return
+    part = other.anonymise(linked) if action == Action.ANONYMISE else other.delete(linked)
+    _merge(result, part)
+    erased = _touched(other, action, linked)
+    if erased:
+        ErasureRecord.objects.create(
+            organization_id=progress.organization_id,
+            data_type=key,
+            action=action,
+            ids=erased,
+            run_id=progress.run_id,
+            subject_request_id=progress.run.subject_request_id,
+        )
+
+
+def record_batch(
+    progress, batch, touched, result: PurgeResult, *, cursor=None, using="default", locked=None
+) -> None:
+    """Write a batch's proof in the caller's transaction on `using` (`locked`:
+    the progress row, already locked by the caller)."""
+    if locked is None:
+        locked = (
+            PurgeProgress.objects.using(using).select_for_update().select_related("run").get(pk=progress.pk)
+        )
+    touched_set = set(touched)
+    stamps = [stamp for pk, stamp in batch if pk in touched_set]
+    locked.rows_anonymised += result.rows_anonymised
+    locked.rows_deleted += result.rows_deleted
+    locked.objects_deleted += result.objects_deleted
+    if result.object_failures:
+        locked.object_failures = [*locked.object_failures, *result.object_failures][-500:]
+    if stamps:
+        locked.oldest = min(filter(None, [locked.oldest, min(stamps)]))
+        locked.newest = max(filter(None, [locked.newest, max(stamps)]))
+    if cursor is not None:
+        locked.cursor = cursor
+    locked.save(using=using)
+    # The heartbeat tells the scheduler this run is alive (services.stale_runs).
+    PurgeRun.objects.using(using).filter(pk=progress.run_id).update(heartbeat_at=timezone.now())
+    if touched:
+        PurgeBatch.objects.using(using).create(
+            organization_id=progress.organization_id, progress_id=progress.pk, ids=sorted(touched)
+        )
+        ErasureRecord.objects.using(using).create(
+            organization_id=progress.organization_id,
+            data_type=progress.data_type,
+            action=progress.action,
+            ids=sorted(touched),
+            run_id=progress.run_id,
+            subject_request_id=locked.run.subject_request_id,
+        )
+
+
+def _finish_progress(progress, rtype, held) -> None:
+    ids = chain.from_iterable(PurgeBatch.objects.filter(progress=progress).values_list("ids", flat=True))
+    progress.digest = digest(ids)
+    if held is not None:
+        progress.rows_held = _progress_rows(progress, rtype).filter(held).count()
+    progress.done = True
+    progress.save()
+
+
+def _finish_run(organization, run_id) -> None:
+    with tenant_scope(organization):
+        run = PurgeRun.objects.select_for_update().get(pk=run_id)
+        if run.status == RunStatus.DONE:
+            return
+        rows = list(run.progress.all())
+        run.digest = hashlib.sha256(
+            "\n".join(f"{p.data_type}:{p.site_id or ''}:{p.digest}" for p in rows).encode()
+        ).hexdigest()
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.error = ""
+        run.save()
+        audit.record("retention.purged", target=run, data=figures(run, rows))
+        if run.subject_request_id:
+            from .subjects import erasure_completed
+
+            erasure_completed(run)
+
+
+def figures(run, rows=None) -> dict:
+    """The proof of a run, as the journal entry, the API and the reports give it."""
+    rows = rows if rows is not None else list(run.progress.all())
+    return {
+        "run": run.pk,
+        "kind": run.kind,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "digest": run.digest,
+        "policy": run.policy,
+        "types": [
+            {
+                "data_type": p.data_type,
+                "site": p.site_id,
+                "action": p.action,
+                "cutoff": p.cutoff.isoformat() if p.cutoff else None,
+                "rows_anonymised": p.rows_anonymised,
+                "rows_deleted": p.rows_deleted,
+                "objects_deleted": p.objects_deleted,
+                "rows_held": p.rows_held,
+                "object_failures": len(p.object_failures),
+                "oldest": p.oldest.isoformat() if p.oldest else None,
+                "newest": p.newest.isoformat() if p.newest else None,
+                "digest": p.digest,
+            }
+            for p in rows
+        ],
+    }
+
+
+def progress_of(run) -> dict:
+    rows = list(run.progress.all())
+    total = sum(p.total for p in rows)
+    processed = sum(p.processed for p in rows)
+    percent = 100 if run.status == RunStatus.DONE else (min(99, processed * 100 // total) if total else 0)
+    return {"status": run.status, "total": total, "processed": processed, "percent": percent}
+
+
+# --- dry run ------------------------------------------------------------------------
+
+
+def dry_run(organization, *, overrides=None, now=None, sample_size=5, apply_pending=False) -> list[dict]:
+    """What the next purge would touch, without touching anything."""
+    now = now or timezone.now()
+    holds = active_holds()
+    out = []
+    for entry in policies.plan(organization, now=now, overrides=overrides, apply_pending=apply_pending):
+        rtype = retention_types[entry["data_type"]]
+        rows = candidates(
+            rtype,
+            action=entry["action"],
+            cutoff=entry["cutoff"],
+            site_id=entry["site_id"],
+            excluded_site_ids=entry["excluded_site_ids"],
+        )
+        held = held_q(rtype, holds)
+        free = rows.exclude(held) if held is not None else rows
+        stamp = rtype.timestamp_field
+        span = free.aggregate(oldest=Min(stamp), newest=Max(stamp))
+        sample_fields = ["pk", stamp] + ([rtype.site_field] if rtype.site_field else [])
+        out.append(
+            {
+                "data_type": rtype.key,
+                "label": str(rtype.label),
+                "site": entry["site_id"],
+                "action": entry["action"],
+                "retention_days": entry["retention_days"],
+                "cutoff": entry["cutoff"],
+                "count": free.count(),
+                "held": rows.filter(held).count() if held is not None else 0,
+                "oldest": span["oldest"],
+                "newest": span["newest"],
+                "sample": [
+                    {"id": values[0], "timestamp": values[1], "site": values[2] if len(values) > 2 else None}
+                    for values in free.order_by(stamp).values_list(*sample_fields)[:sample_size]
+                ],
+            }
+        )
+    return out
+
+
+def erasures_since(organization, moment):
+    """The erasure ledger from `moment` on, oldest first: what a restore of a
+    backup taken at `moment` must erase again (ids only)."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return ErasureRecord.objects.filter(organization_id=org_id, created_at__gte=moment).order_by(
+        "created_at", "pk"
+    )

@@ -1,0 +1,185 @@
+"""The retention data types this app owns: visits, visitor identities and the
+activity journal (documents, consents, the send log and export files are
+registered by their own apps).
+
+Anonymisation here is anonymisation in the GDPR sense: after it no field of the
+row, and no link from it, leads to a person. A visit keeps its site, desks,
+visit type, status, dates and badge number (dashboards still count it) but
+loses its visitor and every free-text field; the visitor identity is blanked
+with fixed placeholders (no hash of the e-mail is kept: a hash of a known
+address is a link). The photos, signatures and attachments of the person are
+removed by the documents types, which the purge calls for the linked rows
+(`cascades`).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.deletion import ProtectedError
+from django.db.transaction import atomic
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.registries import PurgeResult, RetentionType
+
+PLACEHOLDER = "[anonymised]"
+
+
+def _text_fields(model, candidates) -> list[str]:
+    names = {f.name for f in model._meta.get_fields()}
+    return [name for name in candidates if name in names]
+
+
+class VisitsRetention(RetentionType):
+    key = "visits"
+    label = _("Visits")
+    timestamp_field = "expected_until"
+    site_field = "site_id"
+    visitor_field = "visitor_id"
+    default_consultation_days = 30
+    default_retention_days = 90
+    # Rows of other types that hold the person's data about a visit: purged with it.
+    cascades = (("documents", "visit_id"), ("consents", "visit_id"), ("send_log", "visit_id"))
+
+    def __init__(self):
+        from visitors.models import Visit
+
+        self.model = Visit
+        self.free_text = _text_fields(
+            Visit, ("notes", "cancellation_reason", "refusal_reason", "override_reason")
+        )
+
+    def queryset(self):
+        return self.model.objects.all()
+
+    def pending(self):
+        # A visit has no "anonymised" marker of its own: it is anonymised when it
+        # no longer points at a visitor and carries no free text.
+        personal = Q(visitor__isnull=False)
+        for field in self.free_text:
+            personal |= ~Q(**{field: ""})
+        return self.model.objects.filter(personal)
+
+    def anonymise(self, ids) -> PurgeResult:
+        blank = dict.fromkeys(self.free_text, "")
+        count = self.model.objects.filter(pk__any_of=ids).update(visitor=None, **blank)
+        self._blank_badge_prints(ids)
+        return PurgeResult(rows_anonymised=count)
+
+    def _blank_badge_prints(self, ids) -> None:
+        """A reprint reason is free text ("name misspelt: ..."): it goes with the visit."""
+        try:
+            from badges.models import BadgePrint
+        except ImportError:  # badges not installed
+            return
+        BadgePrint.objects.filter(visit_id__any_of=ids).exclude(reprint_reason="").update(
+            reprint_reason=PLACEHOLDER
+        )
+
+    def delete(self, ids) -> PurgeResult:
+        rows = self.model.objects.filter(pk__in=list(ids))
+        count = rows.count()
+        rows.delete()
+        return PurgeResult(rows_deleted=count)
+
+
+class VisitorIdentitiesRetention(RetentionType):
+    """The people. An identity expires when it is older than the cut-off and has
+    no visit ending after it: a regular visitor is kept while they keep coming."""
+
+    key = "visitor_identities"
+    label = _("Visitor identities")
+    timestamp_field = "created_at"
+    visitor_field = "id"
+    anonymised_field = "anonymized_at"
+    default_consultation_days = 30
+    default_retention_days = 90
+    cascades = (("documents", "visitor_id"), ("consents", "visitor_id"))
+
+    def __init__(self):
+        from visitors.models import Visit, Visitor
+
+        self.model = Visitor
+        self.visit_model = Visit
+
+    def queryset(self):
+        return self.model.objects.all()
+
+    def expired(self, cutoff, action="anonymise"):
+        recent = self.visit_model.objects.filter(visitor_id=OuterRef("pk"), expected_until__gte=cutoff)
+        return super().expired(cutoff, action).filter(~Exists(recent))
+
+    def hold_q(self, hold) -> Q:
+        """A visitor has no site: they are held through the visits of the hold."""
+        q = Q()
+        site_ids = [s.pk for s in hold.sites.all()]
+        visits = self.visit_model.objects.all()
+        if site_ids:
+            visits = visits.filter(site_id__in=site_ids)
+        if hold.period_start:
+            visits = visits.filter(expected_until__date__gte=hold.period_start)
+        if hold.period_end:
+            visits = visits.filter(expected_at__date__lte=hold.period_end)
+        if site_ids or hold.period_start or hold.period_end:
+            q &= Q(Exists(visits.filter(visitor_id=OuterRef("pk"))))
+        if hold.visitor_id:
+            q &= Q(pk=hold.visitor_id)
+        return q
+
+    def _unlink(self, ids) -> None:
+        self.visit_model.objects.filter(visitor_id__any_of=ids).update(visitor=None)
+
+    def anonymise(self, ids) -> PurgeResult:
+        self._unlink(ids)
+        count = self.model.objects.filter(pk__any_of=ids, anonymized_at__isnull=True).update(
+            first_name=PLACEHOLDER,
+            last_name=PLACEHOLDER,
+            email="",
+            phone="",
+            company="",
+            language="",
+            anonymized_at=timezone.now(),
+        )
+        return PurgeResult(rows_anonymised=count)
+
+    def delete(self, ids) -> PurgeResult:
+        self._unlink(ids)
+        try:
+            with atomic():
+                self.model.objects.filter(pk__in=list(ids)).delete()
+        except ProtectedError:
+            # Another app protects the row (a legal hold, a watchlist link):
+            # blanking it still removes every personal field.
+            return self.anonymise(ids)
+        return PurgeResult(rows_deleted=len(ids))
+
+
+class JournalRetention(RetentionType):
+    """The activity journal. Entries are removed only as a prefix of the chain,
+    through the database's `audit_purge_journal` (retention/journal.py)."""
+
+    key = "journal"
+    label = _("Activity journal")
+    timestamp_field = "created_at"
+    site_field = "site_id"
+    default_consultation_days = 365
+    default_retention_days = 365
+    default_action = "delete"
+    actions = ("delete",)
+
+    def __init__(self):
+        from audit.models import JournalEntry
+
+        self.model = JournalEntry
+
+    def queryset(self):
+        return self.model.objects.all()
+
+    def purge_batch(self, progress, held_q, size):
+        from .journal import purge_journal_batch
+
+        return purge_journal_batch(progress, held_q, size)
+
+    def anonymise(self, ids) -> PurgeResult:  # pragma: no cover - refused by the policy
+        raise NotImplementedError("journal entries are deleted, never rewritten")
+
+    def delete(self, ids) -> PurgeResult:  # pragma: no cover - the purge calls purge_batch
+        raise NotImplementedError("journal entries are deleted through purge_batch")
