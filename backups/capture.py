@@ -1,0 +1,281 @@
+"""Configuration capture: an organization's settings as one JSON document
+whose rows refer to each other by natural keys (a site's name, a desk's site
+and name), never by database ids, so that it imports into another organization
+or back after a restore.
+
+One table drives both directions: adding a settings model is adding a line.
+"""
+
+import base64
+import datetime
+import json
+
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from audit import services as audit
+from tenancy.models import Organization
+from tenancy.scope import tenant_scope
+
+FORMAT = "vestibule.configuration"
+FORMAT_VERSION = 1
+ORDINAL = "#"  # models without any natural key are numbered in creation order
+
+# (model, natural key fields, fields set in a second pass because they point
+# forward, e.g. a template's current version)
+SPEC: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("sites.Site", ("name",), ()),
+    ("sites.Desk", ("site", "name"), ()),
+    ("visitors.VisitType", ("name_fr",), ()),
+    ("documents.ConsentText", (ORDINAL,), ("current_version",)),
+    ("documents.ConsentVersion", ("consent_text", "number"), ()),
+    ("documents.ConsentRequirement", ("consent_text", "visit_type"), ()),
+    ("documents.DocumentPolicy", (), ()),
+    ("badges.BadgeImage", ("sha256",), ()),
+    ("badges.BadgeTemplate", ("name",), ("current",)),
+    ("badges.BadgeTemplateVersion", ("template", "number"), ()),
+    ("badges.BadgeAssignment", ("site", "desk", "visit_type"), ()),
+    ("notifications.RecipientList", ("name",), ()),
+    ("notifications.NotificationRule", ("name",), ()),
+    ("notifications.MessageTemplate", ("event", "channel", "language"), ()),
+    ("retention.RetentionPolicy", ("data_type", "site"), ()),
+]
+# Referred to, never created: a list's members are people already invited.
+REFERENCES = {"tenancy.Membership": ("user__email",)}
+
+
+class CaptureError(ValueError):
+    pass
+
+
+def _specs():
+    for label, key, deferred in SPEC:
+        try:
+            yield apps.get_model(label), label, key, deferred
+        except LookupError:
+            continue  # an app not installed yet
+
+
+def _captured_labels() -> set[str]:
+    return {label for _m, label, _k, _d in _specs()} | set(REFERENCES)
+
+
+def _fields(model):
+    """Fields that carry settings: not ids, not the organization, not automatic
+    timestamps, not links to people's accounts."""
+    labels = _captured_labels()
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name == "organization":
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if field.is_relation and field.related_model._meta.label not in labels:
+            continue
+        yield field
+
+
+def _m2m(model):
+    labels = _captured_labels()
+    return [f for f in model._meta.many_to_many if f.related_model._meta.label in labels]
+
+
+class _Keys:
+    """Natural keys of the rows of one organization, both ways."""
+
+    def __init__(self):
+        self.by_pk: dict[str, dict] = {}
+        self.by_key: dict[str, dict] = {}
+
+    def load(self, model, label, key_fields):
+        rows = list(model.objects.order_by("pk"))
+        self.by_pk[label], self.by_key[label] = {}, {}
+        for n, row in enumerate(rows, 1):
+            self.add(label, row.pk, self.key_of(row, key_fields, n))
+
+    def add(self, label, pk, key):
+        self.by_pk[label][pk] = key
+        self.by_key[label][json.dumps(key)] = pk
+
+    def key_of(self, row, key_fields, ordinal=None):
+        key = []
+        for name in key_fields:
+            if name == ORDINAL:
+                key.append(f"{ORDINAL}{ordinal}")
+                continue
+            field = row._meta.get_field(name)
+            if field.is_relation:
+                key.append(self.ref(field.related_model._meta.label, getattr(row, field.attname)))
+            else:
+                key.append(getattr(row, name))
+        return key
+
+    def ref(self, label, pk):
+        return None if pk is None else self.by_pk.get(label, {}).get(pk)
+
+    def pk(self, label, key):
+        if key is None:
+            return None
+        found = self.by_key.get(label, {}).get(json.dumps(key))
+        if found is None:
+            raise CaptureError(_("Unknown %(what)s: %(key)s") % {"what": label, "key": key})
+        return found
+
+
+def _encode(field, value, keys):
+    if field.is_relation:
+        return keys.ref(field.related_model._meta.label, value)
+    if value is None:
+        return None
+    if isinstance(field, models.BinaryField):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime.date | datetime.time | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _decode(field, value, keys):
+    if field.is_relation:
+        return keys.pk(field.related_model._meta.label, value)
+    if value is None:
+        return None
+    if isinstance(field, models.BinaryField):
+        return base64.b64decode(value)
+    if isinstance(field, models.DateTimeField):
+        return datetime.datetime.fromisoformat(value)
+    if isinstance(field, models.DateField):
+        return datetime.date.fromisoformat(value)
+    if isinstance(field, models.TimeField):
+        return datetime.time.fromisoformat(value)
+    return value
+
+
+def _load_keys() -> _Keys:
+    keys = _Keys()
+    for label in REFERENCES:
+        model = apps.get_model(label)
+        keys.by_pk[label] = {m.pk: [m.user.email] for m in model.objects.select_related("user")}
+        keys.by_key[label] = {json.dumps(k): pk for pk, k in keys.by_pk[label].items()}
+    for model, label, key_fields, _deferred in _specs():
+        keys.load(model, label, key_fields)
+    return keys
+
+
+def export_config() -> dict:
+    """The current organization's settings (call inside its tenant scope)."""
+    keys = _load_keys()
+    out = {}
+    for model, label, key_fields, _deferred in _specs():
+        rows = []
+        m2m = _m2m(model)
+        for row in model.objects.order_by("pk").prefetch_related(*[f.name for f in m2m]):
+            item = {
+                "key": keys.by_pk[label][row.pk],
+                "fields": {f.name: _encode(f, getattr(row, f.attname), keys) for f in _fields(model)},
+            }
+            for field in m2m:
+                target = field.related_model._meta.label
+                item.setdefault("many", {})[field.name] = sorted(
+                    (keys.ref(target, o.pk) for o in getattr(row, field.name).all()), key=json.dumps
+                )
+            rows.append(item)
+        if ORDINAL not in key_fields:
+            rows.sort(key=lambda r: json.dumps(r["key"]))
+        out[label] = rows
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "models": out}
+
+
+def export_all() -> dict:
+    """Every organization's capture, by slug (the backup's config part)."""
+    out = {}
+    for org in Organization.objects.order_by("slug"):
+        with tenant_scope(org):
+            out[org.slug] = export_config()
+    return out
+
+
+def _check(document) -> dict:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CaptureError(_("This is not a Vestibule configuration document."))
+    if document.get("format_version", 0) > FORMAT_VERSION:
+        raise CaptureError(
+            _("This document has format version %(theirs)s; this Vestibule reads up to %(ours)s.")
+            % {"theirs": document.get("format_version"), "ours": FORMAT_VERSION}
+        )
+    return document.get("models", {})
+
+
+@transaction.atomic
+def import_config(*, organization, document: dict, replace: bool = True) -> dict:
+    """Make the current organization's settings those of `document`.
+
+    1. Rows are matched by natural key: existing ones are updated, missing ones
+       created, in the order of SPEC (a desk after its site).
+    2. Forward references (a template's current version) and many-to-many
+       links are set in a second pass, once every row exists.
+    3. With `replace`, settings rows absent from the document are deleted
+       (newest models first); one that other data still needs refuses the
+       whole import.
+    """
+    wanted = _check(document)
+    org_id = organization if isinstance(organization, int) else organization.pk
+    keys = _load_keys()
+    counts = {}
+    later = []
+    for model, label, key_fields, deferred in _specs():
+        rows = wanted.get(label, [])
+        fields = {f.name: f for f in _fields(model)}
+        for n, item in enumerate(rows, 1):
+            key = item["key"]
+            if ORDINAL in key_fields:
+                key = [f"{ORDINAL}{n}"]
+            values = {
+                fields[name].attname: _decode(fields[name], value, keys)
+                for name, value in item.get("fields", {}).items()
+                if name in fields and name not in deferred
+            }
+            pk = keys.by_key[label].get(json.dumps(key))
+            if pk is None:
+                obj = model(organization_id=org_id, **values)
+                obj.save(force_insert=True)
+                keys.add(label, obj.pk, key)
+            else:
+                model.objects.filter(pk=pk).update(**values)
+                obj = model.objects.get(pk=pk)
+            later.append((model, label, obj.pk, item, deferred, fields))
+        counts[label] = len(rows)
+    for model, _label, pk, item, deferred, fields in later:
+        obj = model.objects.get(pk=pk)
+        for name in deferred:
+            setattr(obj, fields[name].attname, _decode(fields[name], item["fields"].get(name), keys))
+        if deferred:
+            obj.save(update_fields=list(deferred))
+        for field in _m2m(model):
+            target = field.related_model._meta.label
+            getattr(obj, field.name).set(
+                [keys.pk(target, k) for k in item.get("many", {}).get(field.name, [])]
+            )
+    if replace:
+        _remove_absent(wanted, keys)
+    audit.record("config.imported", data={"counts": counts})
+    return counts
+
+
+def _remove_absent(wanted, keys) -> None:
+    for model, label, key_fields, _deferred in reversed(list(_specs())):
+        if ORDINAL in key_fields:
+            keep = {json.dumps([f"{ORDINAL}{n}"]) for n in range(1, len(wanted.get(label, [])) + 1)}
+        else:
+            keep = {json.dumps(item["key"]) for item in wanted.get(label, [])}
+        extra = [pk for k, pk in keys.by_key[label].items() if k not in keep]
+        if not extra:
+            continue
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk__in=extra).delete()
+        except ProtectedError as exc:
+            raise CaptureError(
+                _("%(what)s not in the document cannot be removed: other data still uses them.")
+                % {"what": model._meta.verbose_name_plural}
+            ) from exc

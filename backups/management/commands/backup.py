@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from backups import archive, crypto, services
+from backups.models import RunStatus
+
+
+class Command(BaseCommand):
+    help = "Back up the database, the stored files and the configuration, encrypted, to every destination."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--destination", action="append", help="only this destination (repeatable)")
+        parser.add_argument("--reencrypt", action="store_true", help="move older backups to the newest key")
+        parser.add_argument("--new-key", metavar="ID", help="print a new key entry for BACKUP_KEYS and stop")
+
+    def handle(self, *args, destination=None, reencrypt=False, new_key=None, **options):
+        if new_key:
+            self.stdout.write(crypto.new_key_text(new_key))
+            return
+        try:
+            if reencrypt:
+                moved = services.reencrypt()
+                self.stdout.write(
+                    f"Re-encrypted {len(moved)} backup(s) with the newest key: {', '.join(moved)}"
+                )
+                return
+            run = services.run_backup(destination_names=destination)
+        except (crypto.BackupKeyError, archive.BackupError) as exc:
+            raise CommandError(str(exc)) from exc
+        for dest in run.report["destinations"]:
+            state = "ok" if dest["ok"] else f"FAILED: {dest['error']}"
+            self.stdout.write(
+                f"  {dest['name']} ({dest['media']}{', off site' if dest['offsite'] else ''}): {state}"
+            )
+        rule = run.report["three_two_one"]
+        self.stdout.write(
+            f"Backup {run.backup_id}: {run.size_bytes} bytes, {run.duration:.1f} s, {rule['summary']}; "
+            f"3-2-1 rule {'met' if rule['met'] else 'NOT met'}"
+        )
+        if run.status != RunStatus.OK:
+            raise CommandError(f"{run.copies} of {run.copies_planned} copies made: {run.error}")

@@ -1,0 +1,24 @@
+"""Beat's daily backup and weekly drill (platform level: no tenant scope)."""
+
+from celery import shared_task
+
+from .models import RunStatus
+
+
+@shared_task(name="backups.run_backup", bind=True, max_retries=3, default_retry_delay=1800)
+def run_backup(self):
+    from . import services
+
+    run = services.run_backup()
+    if run.status != RunStatus.OK:
+        # The copies that failed are made again by a fresh run half an hour later.
+        raise self.retry()
+    return run.backup_id
+
+
+@shared_task(name="backups.run_drill")
+def run_drill():
+    from . import drill
+
+    report = drill.verify_backup()
+    return report.pk

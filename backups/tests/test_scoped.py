@@ -1,0 +1,166 @@
+"""Item 4: scoped application restore (preview, apply, all or nothing)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from audit.models import JournalEntry
+from backups import scoped
+from backups.models import BackupRun
+from tenancy.scope import tenant_scope
+
+pytestmark = pytest.mark.usefixtures("backup_settings")
+TABLES = ["visitors_visit", "visitors_visitor", "sites_site", "sites_desk"]
+
+
+def _outside(orgs, data):
+    """Other organization's rows, and ours outside the scope (the other site)."""
+    other = scoped.checksum("organization_id = %s", [orgs.b.org.pk], TABLES)
+    ours = scoped.checksum(
+        "organization_id = %s AND site_id = %s", [orgs.a.org.pk, orgs.a.site2.pk], ["visitors_visit"]
+    )
+    return other, ours
+
+
+def _scope(orgs, data):
+    import datetime
+
+    from visitors.models import Visit
+
+    with tenant_scope(orgs.a.org):
+        visits = Visit.objects.filter(site=orgs.a.site)
+        start = min(v.expected_at for v in visits)
+        end = max(v.expected_at for v in visits)
+
+    return {
+        "organization": orgs.a.org.pk,
+        "sites": [orgs.a.site.pk],
+        "start": start - datetime.timedelta(hours=1),
+        "end": end + datetime.timedelta(hours=1),
+        "data_types": ["visits"],
+        "erasures": [],
+    }
+
+
+def _change_after_backup(orgs, data):
+    from visitors import services
+    from visitors.models import Visit
+
+    kept, deleted = data.visits["a"][0], data.visits["a"][1]
+    with tenant_scope(orgs.a.org):
+        Visit.objects.filter(pk=deleted.pk).delete()
+        Visit.objects.filter(pk=kept.pk).update(notes="changed by mistake")
+        created = services.pre_register(
+            organization=orgs.a.org,
+            site=orgs.a.site,
+            visit_type=kept.visit_type,
+            expected_at=kept.expected_at,
+            visitor_values={"first_name": "New", "last_name": "Since"},
+            invite=False,
+        )
+    with tenant_scope(orgs.b.org):
+        Visit.objects.filter(pk=data.visits["b"][0].pk).update(notes="org B's own change")
+    return kept, deleted, created
+
+
+def test_scoped_restore_is_all_or_nothing_then_touches_only_the_scope(data, orgs):
+    call_command("backup", "--destination", "local", stdout=io.StringIO())
+    run = BackupRun.objects.get()
+    kept, deleted, created = _change_after_backup(orgs, data)
+    scope = _scope(orgs, data)
+    everything = scoped.checksum("organization_id = %s", [orgs.a.org.pk], [*TABLES, "audit_journalentry"])
+
+    def killed(table):
+        if table == "visitors_visitor":
+            raise KeyboardInterrupt("process killed")
+
+    with pytest.raises(KeyboardInterrupt):
+        scoped.apply(scope=scope, run=run, on_table=killed)
+    assert (
+        scoped.checksum("organization_id = %s", [orgs.a.org.pk], [*TABLES, "audit_journalentry"])
+        == everything
+    )
+
+    # Then, for real.
+    before = _outside(orgs, data)
+    preview = scoped.preview(scope=scope, run=run)
+    assert preview["counts"]["visitors_visit"] == {"create": 1, "revert": 1, "since": 1}
+    assert preview["tables"]["visitors_visit"]["revert"] == {str(kept.pk): ["notes"]}
+    result = scoped.apply(scope=scope, run=run)
+    assert result["applied"]["visitors_visit"] == {"created": 1, "reverted": 1}
+    from visitors.models import Visit
+
+    with tenant_scope(orgs.a.org):
+        assert Visit.objects.filter(pk=deleted.pk).exists()
+        assert Visit.objects.get(pk=kept.pk).notes == ""
+        assert Visit.objects.filter(pk=created.pk).exists()  # created since: left alone
+        assert JournalEntry.objects.filter(verb="restore.applied").count() == 1
+        assert JournalEntry.objects.filter(verb="restore.previewed").count() == 1
+    with tenant_scope(orgs.b.org):
+        assert Visit.objects.get(pk=data.visits["b"][0].pk).notes == "org B's own change"
+    assert _outside(orgs, data) == before
+
+
+KILLED_APPLY = """
+import time
+from backups import scoped
+from backups.models import BackupRun
+scope = {"organization": %(org)s, "sites": [%(site)s], "start": "%(start)s", "end": "%(end)s",
+         "data_types": ["visits"], "erasures": []}
+
+def stall(table):
+    print("HALFWAY", flush=True)
+    time.sleep(60)
+
+scoped.apply(scope=scope, run=BackupRun.objects.get(), on_table=stall)
+"""
+
+
+def test_killed_process_leaves_nothing_half_applied(data, orgs, settings, tmp_path):
+    """A real SIGKILL in the middle of the apply's transaction: PostgreSQL
+    drops the uncommitted work."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    call_command("backup", "--destination", "local", stdout=io.StringIO())
+    _change_after_backup(orgs, data)
+    scope = _scope(orgs, data)
+    tables = [*TABLES, "audit_journalentry"]
+    everything = scoped.checksum("organization_id = %s", [orgs.a.org.pk], tables)
+    live = connection.settings_dict
+    url = f"postgres://{{}}@{live['HOST']}:{live['PORT']}/{live['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.format(live["USER"]),
+        "DATABASE_OWNER_URL": url.format(settings.DATABASES["owner"]["USER"]),
+        "BACKUP_KEYS": settings.BACKUP_KEYS,
+        "BACKUP_DIR": settings.BACKUP_DESTINATIONS[0]["path"],
+        "BACKUP_WORK_DIR": str(tmp_path / "killed"),
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+    }
+    code = KILLED_APPLY % {
+        "org": orgs.a.org.pk,
+        "site": orgs.a.site.pk,
+        "start": scope["start"].isoformat(),
+        "end": scope["end"].isoformat(),
+    }
+    args = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
+    with subprocess.Popen(
+        args, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            for line in proc.stdout:
+                if "HALFWAY" in line:
+                    break
+            else:
+                pytest.fail(proc.stderr.read())
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert scoped.checksum("organization_id = %s", [orgs.a.org.pk], tables) == everything

@@ -1,0 +1,248 @@
+"""Restore tickets: what a customer asks for, how support moves it along.
+
+States: new → needs information → accepted → preview ready → applied →
+verified → closed, or refused (with a reason) from any open state. The
+customer is e-mailed after commit at each change; every change is journaled
+in the organization's journal (ids only)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from audit import services as audit
+
+from .models import BackupRun, RestoreTicket, SupportGrant, TicketComment, TicketState
+
+MAX_DAYS = 31
+S = TicketState
+TRANSITIONS = {
+    S.NEW: (S.NEEDS_INFO, S.ACCEPTED, S.REFUSED),
+    S.NEEDS_INFO: (S.NEW, S.ACCEPTED, S.REFUSED),
+    S.ACCEPTED: (S.PREVIEW_READY, S.NEEDS_INFO, S.REFUSED),
+    S.PREVIEW_READY: (S.APPLIED, S.ACCEPTED, S.REFUSED),
+    S.APPLIED: (S.VERIFIED,),
+    S.VERIFIED: (S.CLOSED,),
+    S.CLOSED: (),
+    S.REFUSED: (),
+}
+GRANT_HOURS = 4
+
+
+class TicketError(ValueError):
+    pass
+
+
+def backup_window() -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    runs = BackupRun.objects.filter(status__in=["ok", "partial"])
+    oldest = runs.order_by("started_at").values_list("started_at", flat=True).first()
+    newest = runs.order_by("-started_at").values_list("started_at", flat=True).first()
+    return oldest, newest
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def validate(
+    *, sites, period_start, period_end, point_in_time, reason, data_types, visit_ids
+) -> dict[str, str]:
+    """What is missing or wrong, by field (empty when the ticket may be sent).
+    Runs in the organization's scope: visit ids of another organization are
+    'not found', like ids that do not exist."""
+    from visitors.models import Visit
+
+    errors: dict[str, str] = {}
+    if not sites:
+        errors["sites"] = _("Choose at least one site.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Give the reason for the restore.")
+    if not data_types:
+        errors["data_types"] = _("Choose the data types to restore.")
+    if not period_start or not period_end:
+        errors["period_start"] = _("Give the interval concerned (from and to).")
+    elif period_end <= period_start:
+        errors["period_end"] = _("The end of the interval must be after its start.")
+    elif period_end - period_start > datetime.timedelta(days=MAX_DAYS):
+        errors["period_end"] = _("The interval is longer than %(days)s days: narrow the period down.") % {
+            "days": MAX_DAYS
+        }
+    oldest, newest = backup_window()
+    if not point_in_time:
+        errors["point_in_time"] = _("Give the point in time to return to.")
+    elif oldest is None:
+        errors["point_in_time"] = _("No backup exists yet: there is nothing to restore from.")
+    elif not oldest <= point_in_time <= newest:
+        errors["point_in_time"] = _(
+            "This point in time is outside the backup window: the oldest backup is from %(oldest)s, "
+            "the newest from %(newest)s."
+        ) % {"oldest": _when(oldest), "newest": _when(newest)}
+    if visit_ids:
+        found = set(Visit.objects.filter(pk__in=visit_ids).values_list("pk", flat=True))
+        unknown = [str(i) for i in visit_ids if i not in found]
+        if unknown:
+            errors["visit_ids"] = _("These visits do not exist in your organization: %(ids)s.") % {
+                "ids": ", ".join(unknown)
+            }
+    return errors
+
+
+@transaction.atomic
+def open_ticket(*, organization, by, sites, attachments=(), **values) -> RestoreTicket:
+    errors = validate(
+        sites=sites,
+        period_start=values.get("period_start"),
+        period_end=values.get("period_end"),
+        point_in_time=values.get("point_in_time"),
+        reason=values.get("reason"),
+        data_types=values.get("data_types"),
+        visit_ids=values.get("visit_ids") or [],
+    )
+    if errors:
+        raise TicketError(errors)
+    ticket = RestoreTicket.objects.create(organization=organization, created_by=by, **values)
+    ticket.sites.set(sites)
+    for upload in attachments:
+        ticket.attachments.create(organization=organization, file=upload)
+    audit.record(
+        "restore.ticket_opened",
+        target=ticket,
+        data={"ticket": ticket.pk, "sites": [s.pk for s in sites], "data_types": ticket.data_types},
+    )
+    _notify(ticket)
+    return ticket
+
+
+def _notify(ticket: RestoreTicket) -> None:
+    """E-mail the customer who opened the ticket, after commit."""
+    user = ticket.created_by
+    if user is None or not user.email:
+        return
+    ticket_id, state, email = ticket.pk, ticket.get_state_display, user.email
+    language = user.language or ticket.organization.default_language or settings.LANGUAGE_CODE
+    reason = ticket.refusal_reason
+    report = ticket.result.get("closing_report") if ticket.state == S.CLOSED else None
+
+    def send():
+        with translation.override(language):
+            subject = _("Restore ticket #%(id)s: %(state)s") % {"id": ticket_id, "state": state()}
+            body = _("Your restore ticket #%(id)s is now: %(state)s.") % {"id": ticket_id, "state": state()}
+            if reason:
+                body += "\n\n" + _("Reason: %(reason)s") % {"reason": reason}
+            if report:
+                body += "\n\n" + _("Closing report") + "\n" + _report_text(report)
+            send_mail(subject, body, None, [email], fail_silently=True)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def change_state(*, ticket: RestoreTicket, to: str, by, reason: str = "") -> RestoreTicket:
+    ticket = RestoreTicket.objects.select_for_update().get(pk=ticket.pk)
+    if to not in TRANSITIONS[ticket.state]:
+        raise TicketError(
+            {
+                "state": _("A ticket cannot go from %(from)s to %(to)s.")
+                % {"from": ticket.get_state_display(), "to": S(to).label}
+            }
+        )
+    if to == S.REFUSED and not reason.strip():
+        raise TicketError({"reason": _("Give the reason for the refusal.")})
+    previous = ticket.state
+    ticket.state = to
+    if to == S.REFUSED:
+        ticket.refusal_reason = reason.strip()
+    if to == S.CLOSED:
+        ticket.result = {**ticket.result, "closing_report": closing_report(ticket)}
+    ticket.save(update_fields=["state", "refusal_reason", "result", "updated_at"])
+    audit.record(
+        "restore.ticket_state", target=ticket, data={"ticket": ticket.pk, "from": previous, "to": to}
+    )
+    _notify(ticket)
+    return ticket
+
+
+@transaction.atomic
+def comment(*, ticket: RestoreTicket, by, body: str, by_support: bool) -> TicketComment:
+    if not body.strip():
+        raise TicketError({"body": _("Write a comment.")})
+    note = TicketComment.objects.create(
+        organization_id=ticket.organization_id,
+        ticket=ticket,
+        author=by,
+        body=body.strip(),
+        by_support=by_support,
+    )
+    audit.record("restore.ticket_commented", target=ticket, data={"ticket": ticket.pk, "comment": note.pk})
+    # The customer answering a question sends the ticket back to support's queue.
+    if not by_support and ticket.state == S.NEEDS_INFO:
+        change_state(ticket=ticket, to=S.NEW, by=by)
+    return note
+
+
+@transaction.atomic
+def grant_access(*, ticket: RestoreTicket, user, hours: int = GRANT_HOURS) -> SupportGrant:
+    if ticket.state in (S.NEW, S.NEEDS_INFO, S.CLOSED, S.REFUSED):
+        raise TicketError({"grant": _("Access is granted only for an accepted, open ticket.")})
+    if not 1 <= hours <= 8:
+        raise TicketError({"hours": _("Access lasts from 1 to 8 hours.")})
+    now = timezone.now()
+    grant = SupportGrant.objects.create(
+        organization_id=ticket.organization_id,
+        ticket=ticket,
+        user=user,
+        granted_at=now,
+        expires_at=now + datetime.timedelta(hours=hours),
+    )
+    audit.record(
+        "support.access_granted",
+        target=ticket,
+        data={
+            "ticket": ticket.pk,
+            "grant": grant.pk,
+            "user_id": user.pk,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_access(*, grant: SupportGrant) -> None:
+    SupportGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record(
+        "support.access_revoked", target=grant.ticket, data={"ticket": grant.ticket_id, "grant": grant.pk}
+    )
+
+
+def active_grant(ticket: RestoreTicket, user) -> SupportGrant | None:
+    return (
+        SupportGrant.objects.filter(
+            ticket=ticket, user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def closing_report(ticket: RestoreTicket) -> dict:
+    """What was restored, the checks run after it, and the times."""
+    return {
+        "restored": ticket.result.get("applied", {}),
+        "erasures_replayed": ticket.result.get("erasures", {}).get("replayed", {}),
+        "checks": ticket.result.get("checks", []),
+        "backup": ticket.backup.backup_id if ticket.backup else None,
+        "opened_at": ticket.created_at.isoformat(),
+        "applied_at": ticket.result.get("applied_at"),
+        "closed_at": timezone.now().isoformat(),
+    }
+
+
+def _report_text(report: dict) -> str:
+    lines = [f"{table}: +{c['created']} / ~{c['reverted']}" for table, c in report["restored"].items()]
+    lines += [f"{'OK' if c['ok'] else 'FAIL'} {c['name']}: {c['detail']}" for c in report["checks"]]
+    lines.append(f"{report['opened_at']} → {report['closed_at']}")
+    return "\n".join(lines)

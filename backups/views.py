@@ -1,0 +1,214 @@
+"""HTML: Sauvegardes & restauration (customers) and the support console."""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from sites.selectors import sites_for
+from tenancy.models import Organization
+from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
+from tenancy.scope import tenant_scope
+
+from . import capture, scoped, tickets
+from .forms import CommentForm, TicketForm
+from .models import BackupRun, DrillReport, RestoreTicket, TicketState
+
+
+def _summary() -> dict:
+    oldest, newest = tickets.backup_window()
+    return {
+        "oldest": oldest,
+        "newest": newest,
+        "last_run": BackupRun.objects.order_by("-started_at").first(),
+        "last_drill": DrillReport.objects.filter(kind="drill").order_by("-started_at").first(),
+    }
+
+
+@member_required(ADMIN, COMPLIANCE)
+def backups(request):
+    """The customer's view: the backup window, the last drill, their tickets."""
+    return render(
+        request,
+        "backups/backups.html",
+        {**_summary(), "tickets": RestoreTicket.objects.prefetch_related("sites")[:50]},
+    )
+
+
+@member_required(ADMIN)
+def ticket_create(request):
+    sites = sites_for(request.membership)
+    form = TicketForm(request.POST or None, request.FILES or None, sites=sites)
+    errors = {}
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        chosen = list(values.pop("sites"))
+        screenshot = values.pop("screenshot")
+        try:
+            ticket = tickets.open_ticket(
+                organization=request.organization,
+                by=request.user,
+                sites=chosen,
+                attachments=[screenshot] if screenshot else [],
+                **values,
+            )
+        except tickets.TicketError as exc:
+            errors = exc.args[0]
+            for field, message in errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Your restore request was sent to support."))
+            return redirect("restore_ticket", pk=ticket.pk)
+    return render(request, "backups/ticket_form.html", {"form": form, **_summary()})
+
+
+@member_required(ADMIN, COMPLIANCE)
+def ticket_detail(request, pk):
+    ticket = get_for_member(RestoreTicket.objects.prefetch_related("sites", "comments", "grants"), pk=pk)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        if request.membership.role != ADMIN:
+            raise PermissionDenied
+        if form.is_valid():
+            tickets.comment(ticket=ticket, by=request.user, body=form.cleaned_data["body"], by_support=False)
+            return redirect("restore_ticket", pk=ticket.pk)
+    return render(request, "backups/ticket_detail.html", {"ticket": ticket, "form": form, "support": False})
+
+
+@member_required(ADMIN)
+def config_export(request):
+    response = JsonResponse(capture.export_config(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="configuration-{request.organization.slug}.json"'
+    return response
+
+
+@member_required(ADMIN)
+def config_import(request):
+    """Replace the organization's settings by those of a capture (all or nothing)."""
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        try:
+            document = json.loads(upload.read().decode("utf-8")) if upload else None
+            counts = capture.import_config(organization=request.organization, document=document)
+        except (ValueError, UnicodeDecodeError) as exc:
+            messages.error(request, str(exc.args[0]) if exc.args else _("This file cannot be read."))
+        else:
+            messages.success(request, _("Settings imported: %(n)s items.") % {"n": sum(counts.values())})
+            return redirect("backups")
+    return render(request, "backups/config_import.html")
+
+
+# --- support console -------------------------------------------------------------------
+
+
+def support_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        if not request.user.is_platform_support:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _ticket_index() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, organization_id, state, urgency, updated_at FROM backups_ticket_index()")
+        return cursor.fetchall()
+
+
+@support_required
+def support_console(request):
+    orgs = dict(Organization.objects.values_list("pk", "name"))
+    rows = [
+        {"id": i, "organization": orgs.get(o), "state": TicketState(s).label, "urgency": u, "updated_at": t}
+        for i, o, s, u, t in _ticket_index()
+    ]
+    return render(
+        request,
+        "backups/support.html",
+        {"tickets": rows, "runs": BackupRun.objects.all()[:30], "drills": DrillReport.objects.all()[:10]},
+    )
+
+
+def _org_of(pk: int) -> int:
+    for ticket_id, org_id, *_rest in _ticket_index():
+        if ticket_id == pk:
+            return org_id
+    raise Http404
+
+
+@support_required
+def support_ticket(request, pk):
+    org_id = _org_of(pk)
+    with tenant_scope(org_id, user=request.user):
+        ticket = RestoreTicket.objects.prefetch_related("sites", "comments", "grants").get(pk=pk)
+        grant = tickets.active_grant(ticket, request.user)
+        if request.method == "POST":
+            _support_action(request, ticket, grant)
+            return redirect("support_ticket", pk=pk)
+        context = {
+            "ticket": ticket,
+            "grant": grant,
+            "form": CommentForm(),
+            "support": True,
+            "next_states": [TicketState(s) for s in tickets.TRANSITIONS[ticket.state]],
+        }
+        return render(request, "backups/ticket_detail.html", context)
+
+
+def _support_action(request, ticket, grant) -> None:
+    action = request.POST.get("action")
+    try:
+        if action == "comment":
+            tickets.comment(
+                ticket=ticket, by=request.user, body=request.POST.get("body", ""), by_support=True
+            )
+        elif action == "state":
+            tickets.change_state(
+                ticket=ticket,
+                to=request.POST.get("to", ""),
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        elif action == "grant":
+            tickets.grant_access(ticket=ticket, user=request.user, hours=int(request.POST.get("hours") or 4))
+        elif action in ("preview", "apply"):
+            if grant is None:
+                raise tickets.TicketError(
+                    {"grant": _("Open a time-boxed access to this organization first.")}
+                )
+            _preview_or_apply(request, ticket, action)
+        else:
+            raise tickets.TicketError({"action": _("Unknown action.")})
+    except (tickets.TicketError, ValueError) as exc:
+        detail = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {"": str(exc)}
+        for message in detail.values():
+            messages.error(request, message)
+
+
+def _preview_or_apply(request, ticket, action) -> None:
+    if ticket.backup_id is None:
+        ticket.backup = scoped.backup_for(ticket.point_in_time)
+        if ticket.backup is None:
+            raise tickets.TicketError({"backup": _("No backup before this point in time.")})
+        ticket.save(update_fields=["backup"])
+    scope = scoped.scope_of(ticket)
+    if action == "preview":
+        ticket.preview = scoped.preview(scope=scope, run=ticket.backup)
+        ticket.save(update_fields=["preview"])
+        if ticket.state == TicketState.ACCEPTED:
+            tickets.change_state(ticket=ticket, to=TicketState.PREVIEW_READY, by=request.user)
+    else:
+        if ticket.state != TicketState.PREVIEW_READY:
+            raise tickets.TicketError({"state": _("Prepare and check the preview first.")})
+        ticket.result = scoped.apply(scope=scope, run=ticket.backup)
+        ticket.save(update_fields=["result"])
+        tickets.change_state(ticket=ticket, to=TicketState.APPLIED, by=request.user)
