@@ -25,6 +25,9 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-" + "k" * 50
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", default=not PRODUCTION and not TESTING)
+# The address people reach the site at: links in e-mails and SMS (invitations,
+# signing pages, export downloads) and Twilio's signed status callbacks.
+PUBLIC_URL = (env("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "retention",
+    "backups",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -298,3 +302,134 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 # Where to find DejaVuSans.ttf (Debian: fonts-dejavu-core); reportlab's own
 # Vera fonts are the fallback (badges/fonts.py).
 BADGE_FONT_DIRS = env_list("BADGE_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
+# A template export carries its logo (up to 2 MB) in base64 inside JSON: about
+# 2.8 MB of body, over Django's 2.5 MB default for a non-file request body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
+
+# --- documents ---------------------------------------------------------------------
+# Attachments, signatures, certificates and archives go to STORAGES["default"].
+DOCUMENTS_ARCHIVE_DAYS = env_int("DOCUMENTS_ARCHIVE_DAYS", 7)
+# Images with more pixels are refused before decoding (decompression bombs).
+DOCUMENTS_MAX_IMAGE_PIXELS = env_int("DOCUMENTS_MAX_IMAGE_PIXELS", 40_000_000)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ConsentKindEnum": "documents.models.ConsentKind",
+        "AttachmentKindEnum": "documents.models.AttachmentKind",
+        "SigningChannelEnum": "documents.models.SigningChannel",
+        "UploadChannelEnum": "documents.models.UploadChannel",
+        "DocumentArchiveStatusEnum": "documents.models.ArchiveStatus",
+    }
+)
+CELERY_BEAT_SCHEDULE["documents-expire-archives"] = {
+    "task": "documents.expire_archives",
+    "schedule": timedelta(hours=1),
+}
+
+# --- visitors ------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Every 15 minutes: each site's end of day falls in its own time zone.
+        "visitors-auto-checkout": {"task": "visitors.tasks.auto_checkout_all", "schedule": 15 * 60},
+        # Hourly rather than nightly: "after the expected day" is each site's
+        # local midnight; both tasks are idempotent, so extra runs change nothing.
+        "visitors-no-shows": {"task": "visitors.tasks.no_shows_all", "schedule": crontab(minute=30)},
+    }
+)
+
+# --- notifications ---
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # a proxy or regional edge; tests point it at a fake
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)
+NOTIFICATIONS_QUEUE = env("NOTIFICATIONS_QUEUE")  # None: Celery's default queue
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+# A worker holds a message this long; after it, the sweeper takes it back.
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 600)
+# A queued message untouched this long lost its task (broker down at commit).
+NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 120)
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 500)
+NOTIFICATIONS_OVERDUE_GRACE_MINUTES = env_int("NOTIFICATIONS_OVERDUE_GRACE_MINUTES", 15)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notifications-overdue"] = {"task": "notifications.check_overdue", "schedule": 300.0}
+# Several apps have a "channel" field; name ours in the OpenAPI schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["NotificationChannelEnum"] = (
+    "notifications.models.Channel"
+)
+
+# --- retention -----------------------------------------------------------------------
+# Rows per purge transaction: small enough that no lock is held for long.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "RetentionActionEnum": "retention.models.Action",
+        "PurgeRunKindEnum": "retention.models.RunKind",
+        "PurgeRunStatusEnum": "retention.models.RunStatus",
+        "SubjectRequestKindEnum": "retention.models.RequestKind",
+        "SubjectRequestStatusEnum": "retention.models.RequestStatus",
+    }
+)
+CELERY_BEAT_SCHEDULE["retention-nightly"] = {
+    # Every 15 minutes: each organization's 03:00 falls in its own time zone.
+    "task": "retention.schedule_nightly",
+    "schedule": 15 * 60,
+}
+
+# --- reports ---------------------------------------------------------------------------
+# Export files live in STORAGES["default"] under exports/<organization>/ and are
+# deleted this many days after they were written.
+REPORTS_EXPORT_DAYS = env_int("REPORTS_EXPORT_DAYS", 7)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # A database-backed schedule: the tick finds due schedules in each
+        # organization's own time zone, so five minutes is the only precision.
+        "reports-run-schedules": {"task": "reports.tasks.run_schedules_all", "schedule": 5 * 60},
+        "reports-resume-stalled": {"task": "reports.tasks.resume_stalled_all", "schedule": 5 * 60},
+        "reports-expire-exports": {"task": "reports.tasks.expire_exports_all", "schedule": 60 * 60},
+    }
+)
+
+# --- backups ---
+# Imported here too: this block must not depend on another block's imports.
+from celery.schedules import crontab as backups_crontab  # noqa: E402
+
+# Keys: "id1:base64key,id2:base64key", newest first (`manage.py backup --new-key`
+# prints one). New backups use the first; older ones decrypt with any listed.
+BACKUP_KEYS = env("BACKUP_KEYS", "")
+# Destinations: a local directory always (BACKUP_DIR, off by setting it empty),
+# an S3 bucket, and an optional second S3 endpoint flagged off site.
+BACKUP_DESTINATIONS: list[dict] = []
+_backup_dir = env("BACKUP_DIR", str(VAR_DIR / "backups"))
+if _backup_dir:
+    BACKUP_DESTINATIONS.append({"kind": "local", "name": "local", "path": _backup_dir})
+for _prefix, _name, _offsite in (("BACKUP_S3", "s3", False), ("BACKUP_OFFSITE_S3", "offsite", True)):
+    if env(f"{_prefix}_BUCKET"):
+        BACKUP_DESTINATIONS.append(
+            {
+                "kind": "s3",
+                "name": _name,
+                "offsite": env_bool(f"{_prefix}_OFFSITE", default=_offsite),
+                "bucket": env(f"{_prefix}_BUCKET"),
+                "prefix": env(f"{_prefix}_PREFIX", "backups/"),
+                "endpoint_url": env(f"{_prefix}_ENDPOINT_URL"),
+                "region_name": env(f"{_prefix}_REGION", "eu-west-3"),
+                "access_key_id": env(f"{_prefix}_ACCESS_KEY_ID"),
+                "secret_access_key": env(f"{_prefix}_SECRET_ACCESS_KEY"),
+            }
+        )
+# Rotation per destination: the newest backup of each of the last N days, M
+# ISO weeks and K months is kept; anything else is deleted.
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 5)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+# Where drills and restores unpack (needs room for one decrypted dump).
+BACKUP_WORK_DIR = env("BACKUP_WORK_DIR", "")
+CELERY_BEAT_SCHEDULE["backups-daily"] = {
+    "task": "backups.run_backup",
+    "schedule": backups_crontab(minute=env_int("BACKUP_MINUTE", 15), hour=env_int("BACKUP_HOUR", 2)),
+}
+CELERY_BEAT_SCHEDULE["backups-weekly-drill"] = {
+    "task": "backups.run_drill",
+    "schedule": backups_crontab(minute=0, hour=5, day_of_week=env_int("BACKUP_DRILL_WEEKDAY", 0)),
+}
