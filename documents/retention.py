@@ -48,12 +48,17 @@ class DocumentsRetention(_Files):
 
     def anonymise(self, ids) -> PurgeResult:
         result = PurgeResult()
-        for item in Attachment.objects.filter(pk__in=list(ids), purged_at__isnull=True):
-            if self._drop([item.storage_key], result):
-                Attachment.objects.filter(pk=item.pk).update(
-                    purged_at=timezone.now(), original_name=PLACEHOLDER, visitor=None
-                )
-                result.rows_anonymised += 1
+        gone = [
+            pk
+            for pk, key in Attachment.objects.filter(pk__in=list(ids), purged_at__isnull=True).values_list(
+                "pk", "storage_key"
+            )
+            if self._drop([key], result)
+        ]
+        # One UPDATE for the batch, and only for rows whose file is really gone.
+        result.rows_anonymised = Attachment.objects.filter(pk__in=gone).update(
+            purged_at=timezone.now(), original_name=PLACEHOLDER, visitor=None
+        )
         return result
 
     def delete(self, ids) -> PurgeResult:
