@@ -11,7 +11,7 @@ class DocumentsConfig(AppConfig):
         from config.registries import retention_types
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from visitors import invitations
-        from visitors.checks import register_arrival_check
+        from visitors.checks import register_arrival_check, register_self_service
 
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
@@ -22,6 +22,7 @@ class DocumentsConfig(AppConfig):
         retention_types.register(DocumentsRetention())
         retention_types.register(ConsentsRetention())
         register_arrival_check(hooks.missing_consents_check)
+        register_self_service(hooks.kiosk_signing_link)
         if hooks.sign_before_visit_link not in invitations.extra_links:
             invitations.extra_links.append(hooks.sign_before_visit_link)
         if demo.seed not in seed_demo_hooks:

@@ -5,6 +5,12 @@ watchlist) register functions that can block an arrival.
 
 `services.arrive()` runs them all; any problem refuses the arrival (409) unless
 an admin gives an override reason, which is journaled as `visit.override`.
+
+Some problems the visitor can solve alone at the kiosk (signing a consent):
+
+    register_self_service(func)    # func(visit) -> list[(label, url)]
+
+The kiosk shows those links instead of only sending the visitor to the desk.
 """
 
 from collections.abc import Callable
@@ -31,3 +37,20 @@ def arrival_problems(visit) -> list[str]:
     for check in list(_checks):
         problems.extend(str(p) for p in check(visit) or [])
     return problems
+
+
+SelfService = Callable[["object"], list[tuple[str, str]]]
+_self_service: list[SelfService] = []
+
+
+def register_self_service(func: SelfService) -> SelfService:
+    if func not in _self_service:
+        _self_service.append(func)
+    return func
+
+
+def self_service_links(visit) -> list[tuple[str, str]]:
+    links: list[tuple[str, str]] = []
+    for func in list(_self_service):
+        links.extend(func(visit) or [])
+    return links

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from tenancy.scope import tenant_scope
 
 from . import selectors, services
+from .checks import self_service_links
 from .codes import resolve_code
 from .configuration import hash_kiosk_key
 from .errors import VisitError
@@ -38,18 +39,28 @@ def _short_name(visit: Visit) -> str:
     return f"{visit.visitor.first_name} {last}." if last else visit.visitor.first_name
 
 
-def _arrive(visit: Visit) -> tuple[str, str]:
+def _arrive(visit: Visit, context: dict) -> None:
+    """Arrive the visit, or say why not in `context` (with links the visitor can
+    follow alone, such as signing a missing consent)."""
     if not visit.visit_type.kiosk_allowed:
-        return "", _("Please go to the reception desk to be registered.")
+        context["error"] = _("Please go to the reception desk to be registered.")
+        return
     try:
         services.arrive(visit=visit, desk=None, by=None)
     except VisitError as exc:
         if exc.overridable:
-            return "", _("Please go to the reception desk.")
-        return "", exc.message
-    return _("Welcome, %(name)s! Your host has been told you are here.") % {
+            context["links"] = self_service_links(visit)
+            context["error"] = (
+                _("Some documents must be signed before your arrival.")
+                if context["links"]
+                else _("Please go to the reception desk.")
+            )
+        else:
+            context["error"] = exc.message
+        return
+    context["message"] = _("Welcome, %(name)s! Your host has been told you are here.") % {
         "name": visit.visitor.first_name
-    }, ""
+    }
 
 
 # The kiosk has no session to protect: a CSRF token would add nothing and the
@@ -68,7 +79,15 @@ def kiosk(request, key):
         from sites.models import Site
 
         site = Site.objects.get(pk=site_id)
-        context = {"site": site, "key": key, "lang": language, "results": None, "message": "", "error": ""}
+        context = {
+            "site": site,
+            "key": key,
+            "lang": language,
+            "results": None,
+            "message": "",
+            "error": "",
+            "links": [],
+        }
         if request.method == "POST":
             action = request.POST.get("action")
             if action == "scan":
@@ -78,7 +97,7 @@ def kiosk(request, key):
                         raise VisitError(
                             _("This visit is expected at another site: %(site)s.") % {"site": visit.site.name}
                         )
-                    context["message"], context["error"] = _arrive(visit)
+                    _arrive(visit, context)
                 except VisitError as exc:
                     context["error"] = exc.message
             elif action == "search":
@@ -100,6 +119,6 @@ def kiosk(request, key):
                 if visit is None:
                     context["error"] = _("Visit not found. Please go to the reception desk.")
                 else:
-                    context["message"], context["error"] = _arrive(visit)
+                    _arrive(visit, context)
         response = render(request, "visitors/kiosk.html", context)
     return response

@@ -148,3 +148,23 @@ def test_link_pages_do_not_leak_the_link(client, visit_a):
     response = client.get(tokens.invitation_url(visit_a))
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
+
+
+def test_kiosk_sends_a_visitor_with_unsigned_consents_to_sign_then_arrives_them(
+    client, orgs, visit_a, text_a
+):
+    from visitors.configuration import create_kiosk_token
+    from visitors.models import Visit
+
+    with tenant_scope(orgs.a.org):
+        _token, key = create_kiosk_token(site=visit_a.site)
+    blocked = client.post(f"/kiosk/{key}/", {"action": "confirm", "visit": visit_a.pk, "lang": "fr"})
+    page = blocked.content.decode()
+    assert "Signer mes documents" in page
+    link = tokens.kiosk_url(visit_a).rsplit("/", 2)[0]
+    assert link in page
+    # The visitor signs on the kiosk, then confirms again: arrived.
+    assert client.post(tokens.kiosk_url(visit_a), sign_form(text_a)).status_code == 200
+    client.post(f"/kiosk/{key}/", {"action": "confirm", "visit": visit_a.pk, "lang": "fr"})
+    with tenant_scope(orgs.a.org):
+        assert Visit.objects.get(pk=visit_a.pk).status == "arrived"
