@@ -352,7 +352,7 @@ def send_invitation(message, *, visit, kind: str) -> None:
     visitor is invited (not a walk-in, not before approval, again when the time
     or place changes); the organization's default rule decides whether and how
     (active, scope, channels), our templates say it, and the send log keeps it.
-    Called after the visit's commit, inside its tenant scope."""
+    Called inside the visit's transaction and tenant scope (`writes_outbox`)."""
     event = INVITATION_EVENTS.get(kind, Event.PRE_REGISTERED)
     rule = default_rule()
     visit = load_visit(visit.pk)
@@ -376,3 +376,8 @@ def send_invitation(message, *, visit, kind: str) -> None:
     rows = build_messages(event=event, visit=visit, rules=[rule], entry=entry, skip=skip)
     with transaction.atomic():
         save_and_queue(rows)
+
+
+# Only writes send-log rows (a task sends them after commit): the visits app may
+# call it inside the visit's transaction (visitors.invitations.schedule).
+send_invitation.writes_outbox = True

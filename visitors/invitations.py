@@ -130,7 +130,14 @@ def send_invitation(visit, kind: str) -> None:
 
 
 def schedule(visit, kind: str) -> None:
-    """Send after the surrounding transaction commits (never inside it)."""
+    """Send after the surrounding transaction commits (never inside it) — unless
+    the sender only writes outbox rows (a sender with `writes_outbox = True`, as
+    the notifications app's): then it runs inside the transaction, so the
+    invitation is committed, or rolled back, with the visit, and a crash
+    between the commit and the send loses nothing."""
+    if getattr(sender, "writes_outbox", False):
+        send_invitation(visit, kind)
+        return
     org_id, visit_id = visit.organization_id, visit.pk
     transaction.on_commit(lambda: _deliver(org_id, visit_id, kind))
 

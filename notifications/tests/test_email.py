@@ -254,3 +254,37 @@ def test_the_sweeper_takes_back_a_message_whose_worker_lease_ran_out(a, visit, s
     assert message.status == "queued" and "stopped" in message.last_error
     assert send_message(a.org.pk, message.pk) == "sent"
     assert only_message(scoped, a.org).attempts == 2
+
+
+def test_the_invitation_is_written_in_the_visits_own_transaction(
+    a, scoped, django_capture_on_commit_callbacks
+):
+    """An outbox row, not an after-commit call: a crash right after the commit
+    cannot lose the invitation, and a rolled-back visit leaves no message."""
+    from django.db import transaction
+
+    from visitors import services as visits
+    from visitors.tests.factories import make_visit_type
+
+    with scoped(a.org):
+        visit_type = make_visit_type(a)
+    values = {
+        "organization": a.org,
+        "site": a.site,
+        "visit_type": visit_type,
+        "expected_at": timezone.now() + datetime.timedelta(days=2),
+        "visitor_values": {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@guest.test"},
+        "host": a.members["host"],
+        "by": a.members["host"],
+    }
+    with django_capture_on_commit_callbacks(execute=False), scoped(a.org):
+        visit = visits.pre_register(**values)
+        # Before any after-commit callback has run, the message is queued.
+        assert Message.objects.filter(visit_id=visit.pk, recipient="zoe@guest.test").count() == 1
+    with scoped(a.org):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            visits.pre_register(
+                **{**values, "visitor_values": {**values["visitor_values"], "email": "x@guest.test"}}
+            )
+            raise RuntimeError("the request failed after pre-registering")
+        assert not Message.objects.filter(recipient="x@guest.test").exists()
