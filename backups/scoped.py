@@ -39,7 +39,7 @@ SCOPES = {
     "documents": [
         (
             "documents_attachment",
-            "site_id = ANY(%(sites)s) AND created_at >= %(start)s AND created_at < %(end)s",
+            "site_id = ANY(%(sites)s) AND uploaded_at >= %(start)s AND uploaded_at < %(end)s",
         ),
         (
             "documents_signedconsent",

@@ -164,3 +164,69 @@ def test_killed_process_leaves_nothing_half_applied(data, orgs, settings, tmp_pa
             proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert scoped.checksum("organization_id = %s", [orgs.a.org.pk], tables) == everything
+
+
+def test_scoped_restore_brings_back_a_deleted_attachment_with_its_file(data, orgs):
+    """The documents data type: the row and its stored object come back, intact."""
+    import hashlib
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Attachment
+    from documents.services import upload_attachment
+
+    visit = data.visits["a"][0]
+    content = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    with tenant_scope(orgs.a.org):
+        attachment = upload_attachment(
+            visit=visit, upload=SimpleUploadedFile("permis.pdf", content, "application/pdf"), channel="desk"
+        )
+        key, digest = attachment.storage_key, attachment.sha256
+    call_command("backup", "--destination", "local", stdout=io.StringIO())
+    run = BackupRun.objects.get()
+    with tenant_scope(orgs.a.org):
+        Attachment.objects.filter(pk=attachment.pk).delete()
+    default_storage.delete(key)
+    before = _outside(orgs, data)
+
+    scope = {**_scope(orgs, data), "data_types": ["documents"]}
+    preview = scoped.preview(scope=scope, run=run)
+    assert preview["counts"]["documents_attachment"]["create"] == 1
+    result = scoped.apply(scope=scope, run=run)
+    assert result["applied"]["documents_attachment"] == {"created": 1, "reverted": 0}
+    assert result["files"] == 1
+    with tenant_scope(orgs.a.org):
+        restored = Attachment.objects.get(pk=attachment.pk)
+    with default_storage.open(restored.storage_key, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == digest
+    assert _outside(orgs, data) == before
+
+
+def test_missing_scheduled_exports_of_the_interval_are_run_again_once(data, orgs):
+    import datetime
+
+    from django.utils import timezone
+
+    from reports.models import ExportSchedule, ScheduleRun
+
+    with tenant_scope(orgs.a.org):
+        ExportSchedule.objects.create(
+            organization=orgs.a.org,
+            name="Daily visits",
+            dataset="visits",
+            frequency="daily",
+            time_of_day=datetime.time(6, 0),
+            created_by=orgs.a.members["admin"],
+        )
+    end = timezone.now() - datetime.timedelta(days=1)
+    scope = {"organization": orgs.a.org.pk, "start": end - datetime.timedelta(days=2), "end": end}
+    started = scoped.rerun_exports(scope)
+    assert started >= 3  # one run per day of the interval (and today's period)
+    with tenant_scope(orgs.a.org):
+        runs = ScheduleRun.objects.count()
+        days = set(ScheduleRun.objects.values_list("period_start", flat=True))
+    assert len(days) == runs  # one run per period
+    assert scoped.rerun_exports(scope) == 0  # idempotent: nothing missing any more
+    with tenant_scope(orgs.b.org):
+        assert ScheduleRun.objects.count() == 0
