@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import services_env
+
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
@@ -41,22 +43,6 @@ DEFAULTS = {
     "ARRAY": "'{}'",
     "double precision": "0",
 }
-
-
-def services_env() -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "config.launcher", "services"],
-        cwd=BASE,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    env = dict(
-        line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export ")
-    )
-    for key in ("DATABASE_URL", "DATABASE_OWNER_URL"):
-        env[key] = env[key].rsplit("/", 1)[0] + "/" + DB
-    return env
 
 
 def insert(conn, table, given: dict, source: str, params=()) -> None:
@@ -187,7 +173,7 @@ def build(env) -> None:
 
 
 def main() -> None:
-    env = {**os.environ, **services_env(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {**os.environ, **services_env(DB), "DJANGO_SETTINGS_MODULE": "config.settings"}
     work = Path(tempfile.mkdtemp(prefix="vst-bench-"))
     env.update(
         {

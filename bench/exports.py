@@ -25,26 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import services_env
+
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
 DB = "vestibule_bench_exports"
-
-
-def services_env() -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "config.launcher", "services"],
-        cwd=BASE,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    env = dict(
-        line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export ")
-    )
-    for key in ("DATABASE_URL", "DATABASE_OWNER_URL"):
-        env[key] = env[key].rsplit("/", 1)[0] + "/" + DB
-    return env
 
 
 def load(owner_url: str, rows: int) -> tuple[int, int]:
@@ -202,7 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    env = services_env()
+    env = services_env(DB)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     owner_admin = env["DATABASE_OWNER_URL"].rsplit("/", 1)[0] + "/postgres"

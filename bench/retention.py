@@ -22,29 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import services_env, with_db
+
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 BATCH = 1000
 DB_RAW, DB_PURGE = "vestibule_bench_retention_raw", "vestibule_bench_retention"
-
-
-def services_env() -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "config.launcher", "services"],
-        cwd=BASE,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return dict(
-        line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export ")
-    )
-
-
-def with_db(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def fill_defaults(conn, table: str, given: dict) -> dict:

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import services_env
+
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
@@ -24,24 +26,8 @@ ROWS_OWN, ROWS_OTHERS, OTHER_ORGS, REPEAT = 10_000, 100_000, 10, 300
 DB = "vestibule_bench"
 
 
-def services_env() -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "config.launcher", "services"],
-        cwd=BASE,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    env = dict(
-        line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export ")
-    )
-    for key in ("DATABASE_URL", "DATABASE_OWNER_URL"):
-        env[key] = env[key].rsplit("/", 1)[0] + "/" + DB
-    return env
-
-
 def main() -> None:
-    env = services_env()
+    env = services_env(DB)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     owner_admin = env["DATABASE_OWNER_URL"].rsplit("/", 1)[0] + "/postgres"

@@ -4,7 +4,6 @@ with SQL as the owner role, and a gunicorn server started with the project's
 production command (2 workers)."""
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import common
 import psycopg
 import requests
 
@@ -23,13 +23,7 @@ BENCH_DB = "vestibule_bench"
 
 def services_env() -> dict[str, str]:
     """Start (or reuse) the embedded servers; point the URLs at the bench database."""
-    out = subprocess.run(
-        [PY, "-m", "config.launcher", "services"], cwd=BASE, capture_output=True, text=True, check=True
-    ).stdout
-    env = dict(re.findall(r"^export (\w+)=(.*)$", out, re.M))
-    for key in ("DATABASE_URL", "DATABASE_OWNER_URL"):
-        env[key] = env[key].rsplit("/", 1)[0] + "/" + BENCH_DB
-    return env
+    return common.services_env(BENCH_DB)
 
 
 def fresh_database(env: dict[str, str]) -> None:
