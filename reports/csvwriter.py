@@ -31,6 +31,10 @@ twins of `iso`, `format_phone` and `neutralise` here, kept in step by a test),
 and such columns reach this writer as RENDERED text it passes through. That is
 what keeps a million-row export near the speed of COPY; values that did not come
 through that SQL (tests, transforms, other callers) get the same rules here.
+When every cell is rendered that way, a stored export goes one step further:
+PostgreSQL writes the records too (reports.streaming.copy_records, the same
+quoting as this module's csv writer) and `encode_records()` adds the byte-order
+mark and the header; a test checks both ways give the same bytes.
 """
 
 import csv
@@ -154,6 +158,42 @@ def _row_cleaner(kinds: list[str] | None, tz, transforms=None):
     return clean
 
 
+def _writer(buffer, header, delimiter, bom):
+    """A csv writer on `buffer` that has written the byte-order mark and header."""
+    if delimiter not in DELIMITERS:
+        raise ValueError(f"unsupported delimiter {delimiter!r}")
+    writer = csv.writer(buffer, delimiter=delimiter, quotechar='"', lineterminator="\r\n")
+    if bom:
+        buffer.write(BOM)
+    writer.writerow([neutralise(str(h)) for h in header])
+    return writer
+
+
+def encode_records(
+    header: list[str],
+    records: Iterable[tuple[int, bytes]],
+    *,
+    delimiter: str = ";",
+    bom: bool = True,
+    progress=None,
+) -> Iterator[bytes]:
+    """What `encode` gives, when the records are already CSV bytes: `records`
+    yields (row count, bytes) chunks (reports.streaming.copy_records), passed
+    through after the byte-order mark and the header. `progress(rows_done)` is
+    called after each chunk, and once for an empty file."""
+    buffer = io.StringIO()
+    _writer(buffer, header, delimiter, bom)
+    yield buffer.getvalue().encode()
+    done = 0
+    for count, chunk in records:
+        done += count
+        yield chunk
+        if progress is not None:
+            progress(done)
+    if progress is not None and not done:
+        progress(0)
+
+
 def encode(
     header: list[str],
     rows: Iterable,
@@ -169,13 +209,8 @@ def encode(
     """The CSV as UTF-8 byte chunks of about `chunk_rows` rows each, so that a
     file, an HTTP stream or a hash can consume it in constant memory.
     `progress(rows_done)` is called after each chunk."""
-    if delimiter not in DELIMITERS:
-        raise ValueError(f"unsupported delimiter {delimiter!r}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, quotechar='"', lineterminator="\r\n")
-    if bom:
-        buffer.write(BOM)
-    writer.writerow([neutralise(str(h)) for h in header])
+    writer = _writer(buffer, header, delimiter, bom)
     clean = _row_cleaner(kinds, tz, transforms)
     done = 0
     batch = []

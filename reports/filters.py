@@ -17,13 +17,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.exports import get_dataset
+from config.exports import RENDERED, get_dataset
 from sites.models import Desk, Site
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
@@ -131,11 +132,18 @@ class Selection:
             base = within_consultation(base, self.dataset, self.organization)
         return base
 
-    def values(self, queryset=None):
-        """Rows as tuples of the chosen columns, in a stable order."""
+    def values(self, queryset=None, *, empty_as_null=False):
+        """Rows as tuples of the chosen columns, in a stable order.
+        `empty_as_null`: rendered text columns give NULL for '', as PostgreSQL's
+        CSV writer needs to write both as the empty field (reports.streaming)."""
         queryset = self.queryset() if queryset is None else queryset
         tz = self.dataset.tz_expression(self.organization)
-        expressions = {f"c{i}": column.expression(tz) for i, column in enumerate(self.columns)}
+        expressions = {}
+        for i, column in enumerate(self.columns):
+            expression = column.expression(tz)
+            if empty_as_null and column.written_kind == RENDERED:
+                expression = NullIf(expression, Value(""))
+            expressions[f"c{i}"] = expression
         return queryset.annotate(**expressions).order_by(*self.dataset.ordering).values_list(*expressions)
 
     @property

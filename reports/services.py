@@ -7,20 +7,25 @@ Writing a job (`run_export`), safe to run twice and to be killed at any point:
 2. The previous attempt's object, if any, is removed, and this attempt's key is
    committed on the row before any byte is written, so a later attempt can
    always find and remove what a killed one left.
-3. Rows stream from a named server-side cursor (reports.streaming, the next
-   batch fetched while this one is written) through the CSV writer into a local
-   temporary file (constant memory), hashing as they go; progress and a
-   heartbeat go to the cache (the export's own transaction is not visible).
+3. PostgreSQL writes the CSV records through COPY when it gives the same bytes
+   as the Python writer (reports.streaming.copy_values: every cell rendered in
+   SQL, as for the visits dataset); otherwise rows stream from a named
+   server-side cursor (the next batch fetched while this one is written)
+   through the Python CSV writer. Either way into a local temporary file
+   (constant memory), hashing as they go; progress and a heartbeat go to the
+   cache (the export's own transaction is not visible).
 4. The file is stored under its final key through Django's storage API, its
    size checked, and the job marked done by an UPDATE that requires our claim
    token: a file is "done" only once complete, and only by its owner.
 """
 
+import contextlib
 import datetime
 import hashlib
 import logging
 import secrets
 import tempfile
+import threading
 import time
 
 from django.conf import settings
@@ -38,13 +43,14 @@ from tenancy.scope import tenant_scope
 from . import csvwriter
 from .filters import select
 from .models import ExportJob, JobStatus
-from .streaming import server_rows
+from .streaming import copy_records, copy_values, server_rows
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
 LEASE = datetime.timedelta(hours=2)
 HEARTBEAT_STALE = 120  # seconds without progress: the worker is gone
+HEARTBEAT_EVERY = 20  # seconds between beats while an export is being written
 MAX_ATTEMPTS = 3
 SMALL_EXPORT_ROWS = 10_000
 
@@ -226,26 +232,74 @@ def _write(job, token, key, store, on_chunk):
             if on_chunk is not None:
                 on_chunk(count)
 
-        with tempfile.TemporaryFile() as tmp:
-            rows = server_rows(selection.values(), chunk_size=CHUNK_ROWS)
-            for chunk in csvwriter.encode(
-                selection.header,
-                rows,
-                delimiter=job.delimiter,
-                kinds=selection.kinds,
-                transforms=selection.transforms,
-                chunk_rows=CHUNK_ROWS,
-                progress=report,
-            ):
-                tmp.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+        with _heartbeat(job.pk, lambda: (done, total)), tempfile.TemporaryFile() as tmp:
+            with contextlib.closing(_csv_chunks(selection, job.delimiter, report)) as chunks:
+                for chunk in chunks:
+                    tmp.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
             tmp.seek(0)
             stored = store.save(key, File(tmp, name=key))
     if store.size(stored) != size:
         store.delete(stored)
         raise RuntimeError(f"stored {store.size(stored)} bytes of {size}")
     return done, size, digest.hexdigest(), stored
+
+
+@contextlib.contextmanager
+def _heartbeat(job_id, state):
+    """Beats while the file is written and stored, between chunks too: COPY sends
+    its first row only once PostgreSQL has sorted them all (a quarter of a
+    minute for a million visits, more beyond), and storing a large file takes a
+    while. Without a fresh heartbeat another worker would take the job over
+    (`claim`). `state()` gives (rows done, total); the thread touches the cache
+    only, never the database."""
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(HEARTBEAT_EVERY):
+            try:
+                _beat(job_id, *state())
+            except Exception:  # a cache hiccup must not end the beats, nor the export
+                log.warning("export %s: heartbeat not recorded", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name="export-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _csv_chunks(selection, delimiter, report):
+    """The file's bytes: written by PostgreSQL's COPY when it writes exactly what
+    the Python writer would (about twice as fast on large exports), else rows
+    from a server-side cursor through the Python writer."""
+    values = copy_values(selection)
+    if values is not None:
+        source = copy_records(values, delimiter=delimiter, chunk_rows=CHUNK_ROWS)
+        chunks = csvwriter.encode_records(selection.header, source, delimiter=delimiter, progress=report)
+    else:
+        source = server_rows(selection.values(), chunk_size=CHUNK_ROWS)
+        chunks = csvwriter.encode(
+            selection.header,
+            source,
+            delimiter=delimiter,
+            kinds=selection.kinds,
+            transforms=selection.transforms,
+            chunk_rows=CHUNK_ROWS,
+            progress=report,
+        )
+    try:
+        yield from chunks
+    finally:
+        # The source holds the connection (a COPY in progress, or a cursor and
+        # its helper thread): it must let go now, when writing stopped early,
+        # not whenever the garbage collector gets to it, after the transaction
+        # it runs in has been rolled back.
+        chunks.close()
+        source.close()
 
 
 class _acting:
