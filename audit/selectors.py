@@ -5,6 +5,8 @@ import datetime
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from config.registries import consultation
+
 from .models import JournalEntry
 
 
@@ -29,8 +31,10 @@ def _moment(field, value, end=False):
 
 
 def journal_entries(membership, params):
-    """Entries visible to the membership, filtered by period, site, actor, verb."""
-    entries = JournalEntry.objects.all()
+    """Entries visible to the membership, filtered by period, site, actor, verb.
+    Entries past their consultation period are left out for every role;
+    compliance reads them in the retention archive."""
+    entries = consultation.within(JournalEntry.objects.all(), "journal")
     if not membership.sees_all_sites:
         entries = entries.filter(site_id__in=membership.site_ids)
     start = _moment("from", params.get("from"))

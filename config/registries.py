@@ -113,3 +113,31 @@ class RetentionType:
 retention_types = Registry("retention types")
 export_datasets = Registry("export datasets")
 restore_scopes = Registry("restore scopes")
+
+
+class Consultation:
+    """Data past its consultation period leaves daily screens, search and API
+    lists for every role (README, "Retention defaults"); compliance reads it
+    only in the retention archive, after stating a reason that is journaled.
+    Compliance's own daily screens hide it too: otherwise the stated reason
+    would guard nothing, and exports already hide it for every role.
+
+    The retention app installs the filter in its `ready()`, so daily-work apps
+    apply it without importing retention:
+
+        visits = consultation.within(visits, "visits")
+
+    It reads the policies of the type (one query) inside the tenant scope;
+    without the retention app every row passes."""
+
+    def __init__(self):
+        self._within = None
+
+    def install(self, within) -> None:
+        self._within = within
+
+    def within(self, queryset, data_type: str):
+        return queryset if self._within is None else self._within(queryset, data_type)
+
+
+consultation = Consultation()

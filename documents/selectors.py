@@ -2,11 +2,14 @@
 
 Documents follow their visit: admins and compliance see every visit of their
 perimeter, a host the visits they host, reception the visits of its sites.
-Anything else answers 404 through `tenancy.permissions.get_for_member`."""
+Anything else answers 404 through `tenancy.permissions.get_for_member`. What is
+past its consultation period (the visit, or the document itself) is left out
+for every role: compliance reads it in the retention archive."""
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.registries import consultation
 from tenancy.models import Membership, Role
 from visitors.models import Visit
 
@@ -14,7 +17,7 @@ from .models import Attachment, ConsentText, DocumentArchive, DocumentPolicy, Si
 
 
 def visits_for(membership: Membership) -> QuerySet[Visit]:
-    visits = Visit.objects.select_related("visitor", "visit_type", "site")
+    visits = consultation.within(Visit.objects.select_related("visitor", "visit_type", "site"), "visits")
     if membership.role == Role.HOST:
         return visits.filter(host=membership)
     if membership.sees_all_sites:
@@ -33,11 +36,13 @@ def _by_site(queryset, membership: Membership):
 
 
 def attachments_for(membership: Membership) -> QuerySet[Attachment]:
-    return _by_site(Attachment.objects.select_related("visit"), membership)
+    attachments = consultation.within(Attachment.objects.select_related("visit"), "documents")
+    return _by_site(attachments, membership)
 
 
 def consents_for(membership: Membership) -> QuerySet[SignedConsent]:
-    return _by_site(SignedConsent.objects.select_related("version", "visit"), membership)
+    consents = consultation.within(SignedConsent.objects.select_related("version", "visit"), "consents")
+    return _by_site(consents, membership)
 
 
 def archives_for(membership: Membership) -> QuerySet[DocumentArchive]:

@@ -22,9 +22,9 @@ from tenancy.scope import tenant_scope
 
 from . import delivery, services
 from .forms import ImportForm, ListForm, RuleForm, TemplateForm
-from .models import Channel, Event, Message, MessageTemplate, NotificationRule, RecipientList, Status
+from .models import Channel, Event, MessageTemplate, NotificationRule, RecipientList, Status
 from .phones import mask
-from .selectors import filter_messages
+from .selectors import filter_messages, send_log
 from .templating import VARIABLES
 
 
@@ -212,7 +212,7 @@ def message_log(request):
 
 @member_required(ADMIN, COMPLIANCE)
 def message_detail(request, pk):
-    message = get_for_member(Message.objects.select_related("rule", "site"), pk=pk)
+    message = get_for_member(send_log(), pk=pk)
     # Compliance audits the log; only admins see full addresses.
     shown = (
         message.recipient if request.membership.role == ADMIN else mask(message.channel, message.recipient)
@@ -223,7 +223,7 @@ def message_detail(request, pk):
 @require_POST
 @member_required(ADMIN, COMPLIANCE)
 def message_retry(request, pk):
-    message = get_for_member(Message.objects.all(), pk=pk)
+    message = get_for_member(send_log(), pk=pk)
     if request.membership.role != ADMIN:
         raise PermissionDenied
     if delivery.retry(message=message):

@@ -6,11 +6,15 @@ from outside their perimeter)."""
 
 from django.db.models import QuerySet
 
+from config.registries import consultation
+
 from .models import ExportJob, ExportSchedule
 
 
 def jobs_for(membership) -> QuerySet[ExportJob]:
-    jobs = ExportJob.objects.all()
+    # Export files past their consultation period leave the list and downloads
+    # for every role, like the rows of the exports themselves (filters.py).
+    jobs = consultation.within(ExportJob.objects.all(), "export_files")
     if membership.sees_all_sites:
         return jobs
     return jobs.filter(requested_by=membership)

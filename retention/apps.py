@@ -9,8 +9,10 @@ class RetentionConfig(AppConfig):
         from config.registries import retention_types
 
         from . import lookups  # noqa: F401  (registers `__any_of`)
+        from .archive import install as install_consultation_filter
         from .types import JournalRetention, VisitorIdentitiesRetention, VisitsRetention
 
         retention_types.register(VisitsRetention())
         retention_types.register(VisitorIdentitiesRetention())
         retention_types.register(JournalRetention())
+        install_consultation_filter()

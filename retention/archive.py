@@ -2,13 +2,16 @@
 search and exports for every role; compliance reads it in the archive view,
 after stating why (journaled).
 
-Other apps adopt this by filtering their daily querysets:
+The lifecycle apps filter with `within_consultation`; the daily-work apps,
+which never import retention, through `config.registries.consultation`, which
+`install()` (called in RetentionConfig.ready) wires to it:
 
-    from retention.archive import within_consultation
-    visits = within_consultation(visits, request.organization, "visits")
+    from config.registries import consultation
+    visits = consultation.within(visits, "visits")
 
 These are reads; they import nothing from the domain apps and are cheap (one
-query for the policies of the type).
+query for the policies of the type, then constant comparisons in the WHERE
+clause).
 """
 
 import datetime
@@ -18,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import services as audit
-from config.registries import retention_types
+from config.registries import consultation, retention_types
 
 from .models import ArchiveAccess, RetentionPolicy
 
@@ -58,13 +61,19 @@ def _split(data_type, now):
     return rtype, base, sites if rtype.site_field else {}
 
 
+def _recent_q(rtype, cutoff) -> Q:
+    """Rows still in consultation at `cutoff`. A type may say what that means
+    (`consultation_q`): a visitor identity stays while its visits do."""
+    custom = getattr(rtype, "consultation_q", None)
+    return custom(cutoff) if custom else Q(**{f"{rtype.timestamp_field}__gte": cutoff})
+
+
 def _visible_q(rtype, base, sites) -> Q:
-    stamp = rtype.timestamp_field
-    q = Q(**{f"{stamp}__gte": base})
+    q = _recent_q(rtype, base)
     if sites:
         q &= ~Q(**{f"{rtype.site_field}__in": list(sites)})
         for site_id, cutoff in sites.items():
-            q |= Q(**{rtype.site_field: site_id, f"{stamp}__gte": cutoff})
+            q |= Q(**{rtype.site_field: site_id}) & _recent_q(rtype, cutoff)
     return q
 
 
@@ -82,6 +91,12 @@ def past_consultation(queryset, organization, data_type: str, *, now=None):
     if rtype is None:
         return queryset.none()
     return queryset.exclude(_visible_q(rtype, base, sites))
+
+
+def install() -> None:
+    """Daily-work apps hide archived rows through `config.registries.consultation`;
+    the organization is that of the tenant scope the query runs in."""
+    consultation.install(lambda queryset, data_type: within_consultation(queryset, None, data_type))
 
 
 @transaction.atomic

@@ -107,6 +107,12 @@ class VisitorIdentitiesRetention(RetentionType):
         recent = self.visit_model.objects.filter(visitor_id=OuterRef("pk"), expected_until__gte=cutoff)
         return super().expired(cutoff, action).filter(~Exists(recent))
 
+    def consultation_q(self, cutoff) -> Q:
+        """In daily screens while recent or still visiting (as `expired`): a
+        regular visitor is not archived for having been created long ago."""
+        recent = self.visit_model.objects.filter(visitor_id=OuterRef("pk"), expected_until__gte=cutoff)
+        return Q(created_at__gte=cutoff) | Q(Exists(recent))
+
     def hold_q(self, hold) -> Q:
         """A visitor has no site: they are held through the visits of the hold."""
         q = Q()

@@ -1,15 +1,18 @@
 """Reads of visits and visitors, narrowed to what a membership may see.
 
 Perimeter: admins and compliance (empty perimeter) see everything, reception the
-visits of its sites, hosts their own visits."""
+visits of its sites, hosts their own visits. Lists, search and detail screens
+also leave out what is past its consultation period (`daily_visits`,
+`daily_visitors`); compliance reads that in the retention archive."""
 
 import datetime
 import zoneinfo
 
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from config.registries import consultation
 from tenancy.models import Membership, Role
 
 from .models import KioskToken, Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
@@ -69,6 +72,20 @@ def visitors_for(membership: Membership) -> QuerySet[Visitor]:
         # Hosts see the people they have invited, nobody else's guests.
         return visitors.filter(visits__host=membership).distinct()
     return visitors
+
+
+def daily_visits(membership: Membership) -> QuerySet[Visit]:
+    """The perimeter's visits still in their consultation period, for every role.
+    The desk (its day, arrive/depart, scans) and the roll call keep `visits_for`:
+    they only deal with today's visits or people on site, and must not read the
+    retention policies on their hot path."""
+    return consultation.within(visits_for(membership), "visits")
+
+
+def daily_visitors(membership: Membership) -> QuerySet[Visitor]:
+    """`visitors_for` without the archived identities (see `daily_visits`). Choosing
+    a returning visitor by id keeps `visitors_for`: a new visit brings them back."""
+    return consultation.within(visitors_for(membership), "visitor_identities")
 
 
 def day_bounds(site, day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:

@@ -26,7 +26,7 @@ VISITOR_KEYS = ("first_name", "last_name", "company", "email", "phone")
 
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
 def visit_list(request):
-    visits = selectors.visits_for(request.membership)
+    visits = selectors.daily_visits(request.membership)
     status = request.GET.get("status", "")
     if status in VisitStatus.values:
         visits = visits.filter(status=status)
@@ -128,7 +128,7 @@ def visit_import(request):
 
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
 def visit_edit(request, pk):
-    visit = get_for_member(selectors.visits_for(request.membership), pk=pk)
+    visit = get_for_member(selectors.daily_visits(request.membership), pk=pk)
     editable = request.membership.role != COMPLIANCE and visit.status in (
         VisitStatus.EXPECTED,
         VisitStatus.PENDING_APPROVAL,
@@ -177,7 +177,7 @@ def visit_edit(request, pk):
 @require_POST
 @member_required(ADMIN, RECEPTION, HOST)
 def visit_cancel(request, pk):
-    visit = get_for_member(selectors.visits_for(request.membership), pk=pk)
+    visit = get_for_member(selectors.daily_visits(request.membership), pk=pk)
     try:
         services.cancel(visit=visit, by=request.membership, reason=request.POST.get("reason", ""))
         messages.success(request, _("Visit cancelled; the visitor is told."))
@@ -189,7 +189,7 @@ def visit_cancel(request, pk):
 @require_POST
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
 def visit_decide(request, pk):
-    visit = get_for_member(selectors.visits_for(request.membership), pk=pk)
+    visit = get_for_member(selectors.daily_visits(request.membership), pk=pk)
     if not services.can_decide(visit, request.membership):
         raise PermissionDenied
     try:
