@@ -104,7 +104,14 @@ def desk_visits(membership: Membership, site, q: str = "") -> QuerySet[Visit]:
     on_site = Q(status=VisitStatus.ARRIVED)
     left_today = Q(status=VisitStatus.DEPARTED, departed_at__gte=start)
     visits = visits_for(membership).filter(site=site).filter(live | on_site | left_today)
-    return search_visits(visits, q).order_by("status", "expected_at", "pk")
+    # Enter with nothing selected acts on the first row: the next arrival.
+    rank = Case(
+        When(status=VisitStatus.EXPECTED, then=Value(0)),
+        When(status=VisitStatus.PENDING_APPROVAL, then=Value(1)),
+        When(status=VisitStatus.ARRIVED, then=Value(2)),
+        default=Value(3),
+    )
+    return search_visits(visits, q).order_by(rank, "expected_at", "pk")
 
 
 def desk_counts(site) -> dict[str, int]:

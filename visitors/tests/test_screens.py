@@ -30,6 +30,18 @@ def test_desk_search_ignores_accents_and_case(orgs, api, scoped):
     assert f'data-visit="{helene.pk}"' in rows
 
 
+def test_desk_lists_who_is_expected_before_who_is_on_site(orgs, api, scoped):
+    # Enter with no row selected acts on the first row: it must be an arrival.
+    from visitors import services
+
+    with scoped(orgs.a.org):
+        on_site = make_visit(orgs.a, expected_at=timezone.now() - datetime.timedelta(hours=1))
+        services.arrive(visit=on_site, desk=orgs.a.desk)
+        expected = make_visit(orgs.a, expected_at=timezone.now() + datetime.timedelta(hours=1))
+    rows = api(orgs.a, "reception").get("/desk/visits/", {"desk": orgs.a.desk.pk}).content.decode()
+    assert rows.index(f'data-visit="{expected.pk}"') < rows.index(f'data-visit="{on_site.pk}"')
+
+
 def test_desk_arrive_and_depart_with_htmx(orgs, api, scoped):
     with scoped(orgs.a.org):
         visit = make_visit(orgs.a)
