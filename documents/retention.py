@@ -5,6 +5,7 @@ first and checked gone; a row whose file could not be removed is kept (and its
 key reported) so that a later run can retry, never a row pointing nowhere."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config.registries import PurgeResult, RetentionType
 
@@ -39,7 +40,7 @@ class DocumentsRetention(_Files):
     """Attachments: anonymising drops the file and its name, keeps kind and size."""
 
     key = "documents"
-    label = "Documents (attachments)"
+    label = _("Documents (attachments)")
     timestamp_field = "uploaded_at"
     site_field = "site_id"
 
@@ -75,7 +76,7 @@ class ConsentsRetention(_Files):
     certificate; the version signed and the text's hash stay for statistics."""
 
     key = "consents"
-    label = "Signed consents"
+    label = _("Signed consents")
     timestamp_field = "signed_at"
     site_field = "site_id"
 

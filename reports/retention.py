@@ -3,6 +3,8 @@
 deleting remove the file (an export file is nothing but personal data); deleting
 also removes the job row. Files are checked gone before a row changes."""
 
+from django.utils.translation import gettext_lazy as _
+
 from config.registries import PurgeResult, RetentionType
 
 from .models import ExportJob, JobStatus
@@ -11,7 +13,7 @@ from .services import export_storage
 
 class ExportFilesRetention(RetentionType):
     key = "export_files"
-    label = "Export files"
+    label = _("Export files")
     timestamp_field = "created_at"
     site_field = None
     default_consultation_days = 7
