@@ -15,6 +15,9 @@ class JournalHead(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, primary_key=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="")
+    # The hash before the last append: the append statement returns it as the
+    # new entry's prev_hash (RETURNING sees only the updated row).
+    prev_hash = models.CharField(max_length=64, default="")
     checkpoint_seq = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64, default="")
 

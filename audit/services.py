@@ -4,6 +4,7 @@ transaction; subscribers react in the transaction (outboxes) or after commit."""
 import hashlib
 import json
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,28 +83,23 @@ def record(verb: str, *, target=None, site=None, data: dict | None = None, actor
     who = actor or current_actor.get()
     target_type, target_id = _target_ref(target)
     site_id = site if isinstance(site, int) or site is None else site.pk
+    entry = JournalEntry(
+        organization_id=org_id,
+        created_at=timezone.now(),
+        verb=verb,
+        actor_kind=who.kind,
+        actor_id=who.user_id,
+        token_id=who.token_id,
+        target_type=target_type,
+        target_id=target_id,
+        site_id=site_id,
+        data=json.loads(json.dumps(data, default=str)),
+        ip=who.ip,
+    )
     # No savepoint: a journal write that fails must fail the caller's change too,
     # and skipping SAVEPOINT/RELEASE saves two round trips on every action.
     with transaction.atomic(savepoint=False):
-        head_seq, head_hash = _lock_head(org_id)
-        entry = JournalEntry(
-            organization_id=org_id,
-            seq=head_seq + 1,
-            created_at=timezone.now(),
-            verb=verb,
-            actor_kind=who.kind,
-            actor_id=who.user_id,
-            token_id=who.token_id,
-            target_type=target_type,
-            target_id=target_id,
-            site_id=site_id,
-            data=json.loads(json.dumps(data, default=str)),
-            ip=who.ip,
-            prev_hash=head_hash,
-        )
-        entry.hash = chain_hash(head_hash, entry)
-        entry.save(force_insert=True)
-        JournalHead.objects.filter(organization_id=org_id).update(seq=entry.seq, hash=entry.hash)
+        _append(entry)
         for handler in _in_transaction.get(verb, []) + _in_transaction.get("*", []):
             handler(entry)
     if _after_commit.get(verb) or _after_commit.get("*"):
@@ -111,18 +107,70 @@ def record(verb: str, *, target=None, site=None, data: dict | None = None, actor
     return entry
 
 
-def _lock_head(org_id: int) -> tuple[int, str]:
-    """Create the chain head if needed and lock it, in one round trip: the no-op
-    DO UPDATE takes the row lock that serialises this organization's writers
-    until the caller's transaction ends, and returns the current end of chain."""
+# One statement appends an entry: it locks the organization's head row (held
+# until the caller commits, which keeps the chain linear), moves it one step,
+# computes the new hash in PostgreSQL from the canonical bytes around the
+# sequence number, and inserts the entry. A single round trip keeps the time
+# other writers wait on that lock short.
+_APPEND = """
+WITH head AS (
+  INSERT INTO audit_journalhead AS h (organization_id, seq, prev_hash, hash, checkpoint_seq, checkpoint_hash)
+  VALUES (%(org)s, 1, '', encode(sha256(%(before)s || convert_to('1', 'UTF8') || %(after)s), 'hex'), 0, '')
+  ON CONFLICT (organization_id) DO UPDATE SET
+    seq = h.seq + 1,
+    prev_hash = h.hash,
+    hash = encode(
+      sha256(convert_to(h.hash, 'UTF8') || %(before)s || convert_to((h.seq + 1)::text, 'UTF8') || %(after)s),
+      'hex')
+  RETURNING seq, prev_hash, hash),
+entry AS (
+  INSERT INTO audit_journalentry (organization_id, seq, created_at, verb, actor_kind, actor_id, token_id,
+                                  target_type, target_id, site_id, data, ip, prev_hash, hash)
+  SELECT %(org)s, seq, %(created_at)s, %(verb)s, %(actor_kind)s, %(actor_id)s, %(token_id)s, %(target_type)s,
+         %(target_id)s, %(site_id)s, %(data)s::jsonb, %(ip)s::inet, prev_hash, hash
+  FROM head
+  RETURNING id, seq, prev_hash, hash)
+SELECT id, seq, prev_hash, hash FROM entry
+"""
+
+
+class _Seq:
+    """Stands for the sequence number in the canonical bytes, which are hashed in
+    the database once the number is known; unique, so it cannot be confused with
+    anything in the entry's data."""
+
+    def __init__(self):
+        self.mark = f"@@seq-{secrets.token_hex(16)}@@"
+
+    def __str__(self):
+        return self.mark
+
+
+def _append(entry: JournalEntry) -> None:
+    seq = _Seq()
+    entry.seq = seq
+    before, _mark, after = canonical(entry).partition(f'"{seq.mark}"'.encode())
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO audit_journalhead (organization_id, seq, hash, checkpoint_seq, checkpoint_hash) "
-            "VALUES (%s, 0, '', 0, '') ON CONFLICT (organization_id) "
-            "DO UPDATE SET seq = audit_journalhead.seq RETURNING seq, hash",
-            [org_id],
+            _APPEND,
+            {
+                "org": entry.organization_id,
+                "before": before,
+                "after": after,
+                "created_at": entry.created_at,
+                "verb": entry.verb,
+                "actor_kind": entry.actor_kind,
+                "actor_id": entry.actor_id,
+                "token_id": entry.token_id,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "site_id": entry.site_id,
+                "data": json.dumps(entry.data),
+                "ip": entry.ip,
+            },
         )
-        return cursor.fetchone()
+        entry.pk, entry.seq, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding = False
 
 
 def _dispatch_after_commit(entry: JournalEntry) -> None:

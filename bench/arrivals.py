@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.visits_common import Server, fmt, prepare, run_load, today_visit_ids
+from bench.visits_common import Server, cpu_per_request, fmt, prepare, run_load, server_cpu, today_visit_ids
 
 
 def search_timings(tenant: dict, url: str, key: str) -> None:
@@ -70,29 +70,41 @@ def main() -> int:
     env, tenant = prepare(visits=100_000, today_expected=3000)
     ids = today_visit_ids(env, tenant)
     server = Server(env)
-    headers = {"Authorization": f"Token {tenant['key']}", "Content-Type": "application/json"}
-    body = json.dumps({"desk": tenant["desk"]})
+    auth = {"Authorization": f"Token {tenant['key']}"}
+    body = json.dumps({"desk": tenant["desk"]}).encode()
 
-    def arrive(session, visit_id):
-        return session.post(
-            f"{server.url}/api/v1/visits/{visit_id}/arrive/", data=body, headers=headers, timeout=30
-        ).status_code
+    def arrive(visit_id):
+        return (
+            "POST",
+            f"/api/v1/visits/{visit_id}/arrive/",
+            {**auth, "Content-Type": "application/json"},
+            body,
+        )
 
-    def trivial(session, _item):
-        return session.get(f"{server.url}/api/v1/me/", headers=headers, timeout=30).status_code
+    def trivial(_item):
+        return "GET", "/api/v1/me/", auth, b""
 
     try:
-        run_load(trivial, list(range(50)), 2)  # warm up both workers
+        run_load(server.url, trivial, list(range(50)), 2)  # warm up both workers
         print("\nPOST /api/v1/visits/{id}/arrive/ (each visit once):")
-        c1 = run_load(arrive, ids[:300], 1)
+        c1 = run_load(server.url, arrive, ids[:300], 1)
         print(fmt("  arrive, concurrency 1", c1))
-        c8 = run_load(arrive, ids[300:2300], 8)
+        cpu = server_cpu(server, env)
+        c8 = run_load(server.url, arrive, ids[300:2300], 8)
+        arrive_cpu = cpu_per_request(cpu, server_cpu(server, env), c8["n"])
         print(fmt("  arrive, concurrency 8", c8))
         print("GET /api/v1/me/ (trivial JSON endpoint, same token):")
-        t1 = run_load(trivial, list(range(300)), 1)
+        t1 = run_load(server.url, trivial, list(range(300)), 1)
         print(fmt("  trivial, concurrency 1", t1))
-        t8 = run_load(trivial, list(range(2000)), 8)
+        cpu = server_cpu(server, env)
+        t8 = run_load(server.url, trivial, list(range(2000)), 8)
+        trivial_cpu = cpu_per_request(cpu, server_cpu(server, env), t8["n"])
         print(fmt("  trivial, concurrency 8", t8))
+        print(
+            f"server CPU per request at concurrency 8 (gunicorn workers + PostgreSQL backends): "
+            f"arrive {arrive_cpu[0]:.1f} + {arrive_cpu[1]:.1f} ms, trivial {trivial_cpu[0]:.1f} + {trivial_cpu[1]:.1f} ms, "
+            f"ratio {sum(trivial_cpu) / sum(arrive_cpu):.2f}"
+        )
         print(
             f"\nratio arrival/trivial throughput: c1 {c1['rps'] / t1['rps']:.2f}   c8 {c8['rps'] / t8['rps']:.2f}"
         )

@@ -3,12 +3,13 @@ dropped and re-created each run) on the embedded PostgreSQL, bulk data written
 with SQL as the owner role, and a gunicorn server started with the project's
 production command (2 workers)."""
 
+import asyncio
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import common
@@ -100,34 +101,41 @@ class Server:
             self.process.wait()
 
 
-def run_load(make_request, items: list, concurrency: int) -> dict:
-    """Each worker thread takes the next item and times one request; returns
-    throughput (requests/s), median and p95 latency (ms) and status counts."""
+Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
+
+
+def run_load(server_url: str, build: Callable[[object], Request], items: list, concurrency: int) -> dict:
+    """`concurrency` clients, each sending the request built for the next item and
+    waiting for its answer; returns throughput (requests/s), median and p95
+    latency (ms) and status counts.
+
+    The clients are coroutines on one thread speaking plain HTTP/1.1: the load
+    generator shares the server's two cores, and threads with an HTTP library
+    spent several milliseconds of CPU per request (and waited on each other's
+    GIL before reading the clock), which counted as server latency."""
+    host, port = server_url.removeprefix("http://").split(":")
+    return asyncio.run(_load(host, int(port), build, list(items), concurrency))
+
+
+async def _load(host: str, port: int, build, queue: list, concurrency: int) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    queue = list(items)
 
-    def worker():
-        session = requests.Session()
-        while True:
-            with lock:
-                if not queue:
-                    return
-                item = queue.pop()
+    async def client():
+        while queue:
+            method, path, headers, body = build(queue.pop())
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            raw = (
+                f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(body)}\r\n"
+                f"{head}\r\n"
+            ).encode() + body
             start = time.perf_counter()
-            status = make_request(session, item)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
+            status = await _exchange(host, port, raw)
+            latencies.append(time.perf_counter() - start)
+            statuses[status] = statuses.get(status, 0) + 1
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.perf_counter() - started
     latencies.sort()
     return {
@@ -137,6 +145,62 @@ def run_load(make_request, items: list, concurrency: int) -> dict:
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "statuses": statuses,
     }
+
+
+async def _exchange(host: str, port: int, raw: bytes) -> int:
+    """One request on its own connection (gunicorn's sync workers close it after
+    each response); the whole body is read."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(raw)
+        status = int((await reader.readline()).split()[1])
+        length = None
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            await reader.read()
+        else:
+            await reader.readexactly(length)
+        return status
+    finally:
+        writer.close()
+
+
+def server_cpu(server: "Server", env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn workers and by the PostgreSQL
+    backends of the bench database: unlike latency, it does not depend on what
+    else the machine is doing, so it compares two endpoints fairly on a busy
+    machine."""
+    workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    # The application's backends, by their process title (the owner role may not
+    # read other roles' rows of pg_stat_activity).
+    title = f"postgres: {env['DATABASE_URL'].split('//')[1].split('@')[0].split(':')[0]} {BENCH_DB} ".encode()
+    backends = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "cmdline").read_bytes().startswith(title):
+                backends.append(int(proc.name))
+        except OSError:
+            continue
+    return _cpu(int(p) for p in workers), _cpu(backends)
+
+
+def _cpu(pids) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_per_request(before: tuple[float, float], after: tuple[float, float], n: int) -> tuple[float, float]:
+    """Milliseconds of (gunicorn, PostgreSQL) CPU per request between two readings."""
+    return tuple((a - b) / n * 1000 for a, b in zip(after, before, strict=True))
 
 
 def fmt(name: str, r: dict) -> str:
@@ -309,7 +373,7 @@ def bulk_data(
                 "onsite": on_site,
             },
         )
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
 
 

@@ -117,6 +117,13 @@ DATABASES = {
 }
 # In tests the owner alias follows the test database that `default` creates; the
 # pid in its name lets two test sessions share one server.
+# Server-side parameter binding: PostgreSQL receives the parameters apart, so
+# psycopg prepares the statements a connection runs repeatedly (the same dozen
+# on every request) and the server skips parsing and planning them again.
+DATABASES["default"]["OPTIONS"] = {
+    **DATABASES["default"].get("OPTIONS", {}),
+    "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+}
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
 # Remembered apart: tests briefly give `default` the owner's credentials to migrate.

@@ -16,12 +16,13 @@ class DocumentsConfig(AppConfig):
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
         from .retention import ConsentsRetention, DocumentsRetention
+        from .selectors import requires_any_gate
 
         auditlog.register(ConsentText)
         auditlog.register(DocumentPolicy)
         retention_types.register(DocumentsRetention())
         retention_types.register(ConsentsRetention())
-        register_arrival_check(hooks.missing_consents_check)
+        register_arrival_check(hooks.missing_consents_check, gate=requires_any_gate)
         register_self_service(hooks.kiosk_signing_link)
         if hooks.sign_before_visit_link not in invitations.extra_links:
             invitations.extra_links.append(hooks.sign_before_visit_link)

@@ -71,6 +71,18 @@ def required_texts(visit: Visit) -> QuerySet[ConsentText]:
     )
 
 
+# Whether the visit's type requires any text: the consent check's gate (see
+# visitors.checks), as a plain SQL condition. Most types require none.
+_REQUIRES_ANY = """
+EXISTS (SELECT 1 FROM documents_consentrequirement r JOIN documents_consenttext t ON t.id = r.consent_text_id
+        WHERE r.visit_type_id = %s AND t.active AND t.current_version_id IS NOT NULL)
+"""
+
+
+def requires_any_gate(visit: Visit) -> tuple[str, list]:
+    return _REQUIRES_ANY, [visit.visit_type_id]
+
+
 def missing_texts(visit: Visit, *, at=None) -> list[ConsentText]:
     """Texts the visit's type requires whose current version this visitor has not
     signed: for this visit, or within the text's validity period for any visit."""

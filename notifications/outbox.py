@@ -11,7 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -327,8 +327,22 @@ def attach_lists(rules: list[NotificationRule]) -> None:
         rule.recipient_lists = [found[pk] for pk in rule.list_ids if pk in found]
 
 
+def _has_rules(organization_id: int, event: str) -> bool:
+    """A plain EXISTS before the aggregate query: most events of most
+    organizations have no rule, and this runs while the journal head is locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM notifications_notificationrule "
+            "WHERE organization_id = %s AND event = %s AND active AND NOT is_default)",
+            [organization_id, event],
+        )
+        return cursor.fetchone()[0]
+
+
 def on_event(entry: JournalEntry) -> None:
     """Audit subscriber (in the event's transaction): the rules of this event."""
+    if not _has_rules(entry.organization_id, entry.verb):
+        return
     rules = rules_for(event=entry.verb, active=True, is_default=False)
     if not rules:
         return

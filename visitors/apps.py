@@ -11,6 +11,6 @@ class VisitorsConfig(AppConfig):
         from . import demo, watchlist
         from .checks import register_arrival_check
 
-        register_arrival_check(watchlist.watchlist_check)
+        register_arrival_check(watchlist.watchlist_check, gate=watchlist.listed_gate)
         if demo.seed not in seed_demo_hooks:
             seed_demo_hooks.append(demo.seed)

@@ -205,6 +205,45 @@ def test_arrival_check_hook(orgs, api, scoped):
         unregister_arrival_check(missing_consent)
 
 
+def test_a_gated_check_runs_only_when_its_gate_opens(orgs, api, scoped):
+    from visitors.checks import register_arrival_check, unregister_arrival_check
+
+    ran = []
+
+    def vip_only(visit):
+        ran.append(visit.pk)
+        return ["Escort required."]
+
+    def gate(visit):
+        return "%s = 'Needs escort'", [visit.notes]
+
+    register_arrival_check(vip_only, gate=gate)
+    try:
+        with scoped(orgs.a.org):
+            plain = make_visit(orgs.a)
+            escorted = make_visit(orgs.a, notes="Needs escort")
+        assert api(orgs.a, "reception").post(f"/api/v1/visits/{plain.pk}/arrive/").status_code == 200
+        r = api(orgs.a, "reception").post(f"/api/v1/visits/{escorted.pk}/arrive/")
+        assert r.status_code == 409 and r.json()["problems"] == ["Escort required."]
+        assert ran == [escorted.pk]
+    finally:
+        unregister_arrival_check(vip_only)
+
+
+def test_the_arrival_answers_the_visit_as_the_api_shows_it(orgs, api, scoped):
+    with scoped(orgs.a.org):
+        visit = make_visit(orgs.a, notes="Parking B")
+    client = api(orgs.a, "reception")
+    r = client.post(
+        f"/api/v1/visits/{visit.pk}/arrive/", {"desk": orgs.a.desk.pk}, content_type="application/json"
+    )
+    assert r.status_code == 200
+    answer = r.json()
+    assert answer["status"] == "arrived" and answer["badge_number"] == 1
+    assert answer["arrived_desk"] == orgs.a.desk.pk and answer["visitor"]["first_name"]
+    assert answer == client.get(f"/api/v1/visits/{visit.pk}/").json()
+
+
 def test_auto_checkout_and_no_show_are_idempotent(orgs, scoped):
     import zoneinfo
 
