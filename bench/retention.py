@@ -246,6 +246,17 @@ def purge_run(org: int) -> tuple[float, float, int]:
     return total, max(steps, default=0.0), rows
 
 
+def drop_database(conn, name: str) -> None:
+    import psycopg
+
+    try:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except psycopg.errors.InsufficientPrivilege:
+        # An autovacuum worker (a superuser process) is cleaning the database
+        # the run left behind: FORCE may not stop it, a plain DROP signals it.
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
 def main() -> None:
     env = services_env()
     admin = with_db(env["DATABASE_OWNER_URL"], "postgres")
@@ -293,7 +304,7 @@ def main() -> None:
         connections.close_all()
         with psycopg.connect(admin, autocommit=True) as conn:
             for name in (DB_RAW, DB_PURGE):
-                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                drop_database(conn, name)
         shutil.rmtree(media_purge, ignore_errors=True)
         shutil.rmtree(media_raw, ignore_errors=True)
 

@@ -161,7 +161,10 @@ class PurgeProgress(models.Model):
     cutoff = models.DateTimeField(null=True, blank=True)
     target_ids = ArrayField(models.BigIntegerField(), null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Where the next batch starts: after (cursor_at, cursor) when the run follows
+    # the type's timestamp, after the id `cursor` alone otherwise (purge.py).
     cursor = models.BigIntegerField(default=0)
+    cursor_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.BooleanField(default=False)
     rows_anonymised = models.PositiveIntegerField(default=0)

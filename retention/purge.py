@@ -7,14 +7,19 @@ data type, and records in the same transaction the ids it touched, the counts
 and the new cursor. A worker killed anywhere loses at most the batch in flight,
 which rolls back; the next run resumes after the cursor, and the digest is
 computed from the recorded ids, so it equals an uninterrupted run's.
+
+A batch costs the same whatever the size of the tables: the cursor is a
+(timestamp, id) key that an index of pending rows serves (migration 0004), and
+the batch's SQL (batches.py) sends its ids as one array and writes its proof in
+one statement.
 """
 
 import hashlib
 import logging
 import time
-from itertools import chain
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -24,9 +29,10 @@ from audit import services as audit
 from config.registries import ANONYMISED_MARKERS, PurgeResult, RetentionType, retention_types
 from tenancy.scope import tenant_scope
 
-from . import policies
+from . import batches, policies
 from .holds import active_holds, held_q
-from .models import Action, ErasureRecord, PurgeBatch, PurgeProgress, PurgeRun, RunKind, RunStatus
+from .lookups import IdArray, id_array
+from .models import Action, ErasureRecord, PurgeProgress, PurgeRun, RunKind, RunStatus
 
 log = logging.getLogger(__name__)
 LOCK_NAMESPACE = 8_000_001  # pg_advisory_lock(namespace, organization id)
@@ -63,12 +69,28 @@ def tracks_anonymisation(rtype) -> bool:
     return any(marker in names for marker in ANONYMISED_MARKERS)
 
 
-def _touched(rtype, action, ids) -> list[int]:
+def _remaining(rtype, action, ids_text):
+    """The rows of a batch the action has not done (a file that could not be
+    removed keeps its row pending): the proof leaves them out. None when the
+    type cannot tell (its own word is taken)."""
     if action == Action.ANONYMISE and not tracks_anonymisation(rtype):
-        return list(ids)
-    remaining = rtype.pending() if action == Action.ANONYMISE else rtype.queryset()
-    left = set(remaining.filter(pk__any_of=ids).values_list("pk", flat=True))
-    return [pk for pk in ids if pk not in left]
+        return None
+    rows = rtype.pending() if action == Action.ANONYMISE else rtype.queryset()
+    return batches.remaining(rows, ids_text)
+
+
+def _on_time(progress, rtype) -> bool:
+    """Whether the batches follow (timestamp, id), the key the purge indexes, or
+    the id alone: an erasure's given rows (none may be left behind because an
+    edit moved its timestamp behind the cursor), a type whose timestamp can be
+    empty (such a row would never compare greater than a cursor)."""
+    if progress.target_ids is not None:
+        return False
+    try:
+        field = rtype.queryset().model._meta.get_field(rtype.timestamp_field)
+    except FieldDoesNotExist:  # a path through a relation: no index of ours
+        return False
+    return not field.null
 
 
 def _progress_rows(progress: PurgeProgress, rtype):
@@ -232,7 +254,7 @@ def _step(organization, progress_id, on_batch) -> bool:
             _finish_progress(progress, rtype, held)
             return True
         if not special:
-            finished = _batch(progress, rtype, rows, holds, held)
+            finished = _batch(progress, rtype, rows, holds, held, started)
     if special:
         # Outside any transaction of ours: the owner connection's transaction
         # must not wait on a row lock this connection holds.
@@ -246,27 +268,40 @@ def _step(organization, progress_id, on_batch) -> bool:
     return finished
 
 
-def _batch(progress, rtype, rows, holds, held) -> bool:
+def _batch(progress, rtype, rows, holds, held, started) -> bool:
     if held is not None:
         rows = rows.exclude(held)
-    batch = list(
-        rows.filter(pk__gt=progress.cursor)
-        .order_by("pk")
-        .values_list("pk", rtype.timestamp_field)[: batch_size()]
+    picked = batches.pick(
+        rows,
+        stamp=rtype.timestamp_field,
+        on_time=_on_time(progress, rtype),
+        cursor=progress.cursor,
+        cursor_at=progress.cursor_at,
+        size=batch_size(),
     )
-    if not batch:
+    if picked is None:
         _finish_progress(progress, rtype, held)
         return True
-    ids = [pk for pk, _stamp in batch]
     result = PurgeResult()
-    for key, field in getattr(rtype, "cascades", ()):
-        _cascade(progress, key, field, ids, holds, result)
+    cascaded = _cascade(progress, rtype, picked, holds, result)
+    ids = picked.ids
     done = rtype.anonymise(ids) if progress.action == Action.ANONYMISE else rtype.delete(ids)
     _merge(result, done)
     result.rows_anonymised += done.rows_anonymised
     result.rows_deleted += done.rows_deleted
-    touched = _touched(rtype, progress.action, ids)
-    record_batch(progress, batch, touched, result, cursor=ids[-1], locked=progress)
+    batches.write_proof(
+        progress,
+        subject_request_id=progress.run.subject_request_id,
+        ids_text=picked.ids_text,
+        stamps_text=picked.stamps_text,
+        remaining_rows=_remaining(rtype, progress.action, picked.ids_text),
+        result=result,
+        cascaded=cascaded,
+        cursor=picked.cursor,
+        cursor_at=picked.cursor_at,
+        seconds=time.monotonic() - started,
+        object_failures=_failures(progress, result),
+    )
     return False
 
 
@@ -275,76 +310,71 @@ def _merge(into: PurgeResult, part: PurgeResult) -> None:
     into.object_failures.extend(part.object_failures)
 
 
-def _cascade(progress, key, field, ids, holds, result) -> None:
-    """Purge the rows of another type that belong to these rows (a visit's
-    attachments, signatures and messages), through that type's own code."""
-    other = retention_types.get(key)
-    if other is None:
-        return
-    action = progress.action if progress.action in other.actions else other.default_action
-    rows = other.pending() if action == Action.ANONYMISE else other.queryset()
-    rows = rows.filter(**{f"{field}__any_of": ids})
-    held = held_q(other, holds)
-    if held is not None:
-        rows = rows.exclude(held)
-    linked = list(rows.values_list("pk", flat=True))
-    if not linked:
-        return
-    part = other.anonymise(linked) if action == Action.ANONYMISE else other.delete(linked)
-    _merge(result, part)
-    erased = _touched(other, action, linked)
-    if erased:
-        ErasureRecord.objects.create(
-            organization_id=progress.organization_id,
-            data_type=key,
-            action=action,
-            ids=erased,
-            run_id=progress.run_id,
-            subject_request_id=progress.run.subject_request_id,
-        )
+def _failures(locked, result: PurgeResult):
+    """The progress row's storage failures with this batch's (the last 500), or
+    None when the batch had none."""
+    if not result.object_failures:
+        return None
+    return [*locked.object_failures, *result.object_failures][-500:]
+
+
+def _cascade(progress, rtype, picked, holds, result) -> list:
+    """Purge the rows of other types that belong to these rows (a visit's
+    attachments, signatures and messages), through those types' own code.
+    One query finds them all; each type then does its part."""
+    steps = []
+    ids = IdArray(picked.ids_text)
+    for key, field in getattr(rtype, "cascades", ()):
+        other = retention_types.get(key)
+        if other is None:
+            continue
+        action = progress.action if progress.action in other.actions else other.default_action
+        rows = other.pending() if action == Action.ANONYMISE else other.queryset()
+        rows = rows.filter(**{f"{field}__any_of": ids})
+        held = held_q(other, holds)
+        if held is not None:
+            rows = rows.exclude(held)
+        steps.append((key, other, action, rows))
+    erased = []
+    found = batches.linked([rows for *_, rows in steps])
+    for (key, other, action, _rows), linked in zip(steps, found, strict=True):
+        if not linked:
+            continue
+        part = other.anonymise(linked) if action == Action.ANONYMISE else other.delete(linked)
+        _merge(result, part)
+        text = id_array(linked)
+        erased.append(batches.Erased(key, action, text, _remaining(other, action, text)))
+    return erased
 
 
 def record_batch(
     progress, batch, touched, result: PurgeResult, *, cursor=None, using="default", locked=None
 ) -> None:
-    """Write a batch's proof in the caller's transaction on `using` (`locked`:
-    the progress row, already locked by the caller)."""
+    """Write the proof of a batch done outside `_batch` (the journal's own purge)
+    in the caller's transaction on `using`: `batch` the (id, timestamp) pairs,
+    `touched` the ids really removed (`locked`: the progress row, already
+    locked by the caller)."""
     if locked is None:
         locked = (
             PurgeProgress.objects.using(using).select_for_update().select_related("run").get(pk=progress.pk)
         )
     touched_set = set(touched)
-    stamps = [stamp for pk, stamp in batch if pk in touched_set]
-    locked.rows_anonymised += result.rows_anonymised
-    locked.rows_deleted += result.rows_deleted
-    locked.objects_deleted += result.objects_deleted
-    if result.object_failures:
-        locked.object_failures = [*locked.object_failures, *result.object_failures][-500:]
-    if stamps:
-        locked.oldest = min(filter(None, [locked.oldest, min(stamps)]))
-        locked.newest = max(filter(None, [locked.newest, max(stamps)]))
-    if cursor is not None:
-        locked.cursor = cursor
-    locked.save(using=using)
-    # The heartbeat tells the scheduler this run is alive (services.stale_runs).
-    PurgeRun.objects.using(using).filter(pk=progress.run_id).update(heartbeat_at=timezone.now())
-    if touched:
-        PurgeBatch.objects.using(using).create(
-            organization_id=progress.organization_id, progress_id=progress.pk, ids=sorted(touched)
-        )
-        ErasureRecord.objects.using(using).create(
-            organization_id=progress.organization_id,
-            data_type=progress.data_type,
-            action=progress.action,
-            ids=sorted(touched),
-            run_id=progress.run_id,
-            subject_request_id=locked.run.subject_request_id,
-        )
+    done = [(pk, stamp) for pk, stamp in batch if pk in touched_set]
+    batches.write_proof(
+        locked,
+        subject_request_id=locked.run.subject_request_id,
+        ids_text=id_array(pk for pk, _stamp in done),
+        stamps_text=batches.stamp_array(stamp for _pk, stamp in done),
+        remaining_rows=None,
+        result=result,
+        cursor=cursor,
+        object_failures=_failures(locked, result),
+        using=using,
+    )
 
 
 def _finish_progress(progress, rtype, held) -> None:
-    ids = chain.from_iterable(PurgeBatch.objects.filter(progress=progress).values_list("ids", flat=True))
-    progress.digest = digest(ids)
+    progress.digest = batches.stored_digest(progress)
     if held is not None:
         progress.rows_held = _progress_rows(progress, rtype).filter(held).count()
     progress.done = True
