@@ -90,8 +90,14 @@ class Visit(models.Model):
     """One visit of one visitor to one site. Its status changes only through
     visitors.services, each change journaled."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("site"))
+    # Every index is written again at each status change (the status is indexed,
+    # so no update is HOT): foreign keys get no index of their own when a
+    # composite one leads with them (organization, site) or when only a rare
+    # deletion of the referenced row would look them up (people and desks).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=False)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("site"), db_index=False
+    )
     desk = models.ForeignKey(
         Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("desk")
     )
@@ -120,22 +126,39 @@ class Visit(models.Model):
         _("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.EXPECTED
     )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
-    arrived_desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    arrived_desk = models.ForeignKey(
+        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     arrived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
     departed_desk = models.ForeignKey(
-        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     departed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     departure_automatic = models.BooleanField(default=False)
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     # Why an admin let the visit through a blocking check (watchlist, missing
@@ -148,7 +171,12 @@ class Visit(models.Model):
     # invalidates every code issued for the visit.
     token = models.CharField(max_length=64, unique=True, default=new_token)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
