@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from config.registries import consultation
 from tenancy.models import Membership, Role
 from tenancy.scope import tenant_scope
 
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 OUTSIDE_PERIMETER = "outside_perimeter"
 DELETED_BY_RETENTION = "deleted_by_retention"
 MISSING_IN_STORAGE = "missing_in_storage"
-REASONS = (OUTSIDE_PERIMETER, DELETED_BY_RETENTION, MISSING_IN_STORAGE)
+# Past its consultation period: only compliance exports it (retention archive rule).
+ARCHIVED = "archived"
+REASONS = (OUTSIDE_PERIMETER, ARCHIVED, DELETED_BY_RETENTION, MISSING_IN_STORAGE)
 MANIFEST_COLUMNS = ["visit", "visitor_reference", "document_kind", "file_name", "sha256"]
 
 
@@ -90,6 +93,15 @@ def _perimeter(membership: Membership | None):
     return membership.site_ids
 
 
+def _in_consultation(archive: DocumentArchive, queryset, data_type: str) -> set[int] | None:
+    """Ids still in their consultation period, or None when the requester is
+    compliance (who may export archived documents too)."""
+    requester = archive.requested_by
+    if requester is not None and requester.role == Role.COMPLIANCE:
+        return None
+    return set(consultation.within(queryset, data_type).values_list("pk", flat=True))
+
+
 def _csv_cell(value) -> str:
     """Spreadsheets run cells starting with these as formulas: neutralise them."""
     text = "" if value is None else str(value)
@@ -109,9 +121,12 @@ def _collect(archive: DocumentArchive) -> tuple[list[Entry], dict[str, int]]:
     attachments = Attachment.objects.filter(
         site_id__in=archive.site_ids, uploaded_at__gte=start, uploaded_at__lte=end
     ).order_by("pk")
+    current = _in_consultation(archive, attachments, "documents")
     for item in attachments:
         if not allowed(item.site_id):
             left_out[OUTSIDE_PERIMETER] += 1
+        elif current is not None and item.pk not in current:
+            left_out[ARCHIVED] += 1
         elif item.purged_at:
             left_out[DELETED_BY_RETENTION] += 1
         else:
@@ -129,9 +144,12 @@ def _collect(archive: DocumentArchive) -> tuple[list[Entry], dict[str, int]]:
     consents = SignedConsent.objects.filter(
         site_id__in=archive.site_ids, signed_at__gte=start, signed_at__lte=end
     ).order_by("pk")
+    current = _in_consultation(archive, consents, "consents")
     for consent in consents:
         if not allowed(consent.site_id):
             left_out[OUTSIDE_PERIMETER] += 1
+        elif current is not None and consent.pk not in current:
+            left_out[ARCHIVED] += 1
         elif consent.anonymised_at or not consent.certificate_key:
             left_out[DELETED_BY_RETENTION] += 1
         else:

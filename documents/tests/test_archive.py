@@ -57,7 +57,12 @@ def test_archive_has_manifest_and_counts_what_was_left_out(orgs, documents_a, lo
     with tenant_scope(orgs.a.org):
         done = DocumentArchive.objects.get(pk=requested.pk)
         assert done.status == ArchiveStatus.READY and done.included == 2
-        assert done.left_out == {"outside_perimeter": 1, "deleted_by_retention": 1, "missing_in_storage": 1}
+        assert done.left_out == {
+            "outside_perimeter": 1,
+            "archived": 0,
+            "deleted_by_retention": 1,
+            "missing_in_storage": 1,
+        }
         assert done.expires_at > timezone.now() + datetime.timedelta(days=6)
         entry = JournalEntry.objects.get(verb="documents.archive_exported")
         assert entry.data["left_out"] == done.left_out and entry.data["requested_by"] == compliance.pk
@@ -74,6 +79,42 @@ def test_archive_has_manifest_and_counts_what_was_left_out(orgs, documents_a, lo
     assert {r["reason"]: int(r["count"]) for r in rows(zf, "left_out.csv")} == done.left_out
     # A formula-looking file name is neutralised in the manifest.
     assert all(not row["file_name"].startswith("=") for row in manifest)
+
+
+def test_only_compliance_exports_documents_past_their_consultation_period(orgs, local_store):
+    from retention.models import RetentionPolicy
+
+    with tenant_scope(orgs.a.org):
+        visit = make_visit(orgs.a)
+        old = services.upload_attachment(visit=visit, upload=upload(pdf_bytes(), "old.pdf"), channel="desk")
+        services.upload_attachment(visit=visit, upload=upload(pdf_bytes(), "new.pdf"), channel="desk")
+        type(old).objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=40))
+        RetentionPolicy.objects.create(
+            organization=orgs.a.org,
+            data_type="documents",
+            consultation_days=30,
+            retention_days=365,
+            action="anonymise",
+        )
+    built = {}
+    for role in ("admin", "compliance"):
+        with tenant_scope(orgs.a.org):
+            requested = archive.request_archive(
+                membership=orgs.a.members[role],
+                site_ids=[orgs.a.site.pk],
+                date_from=TODAY - datetime.timedelta(days=60),
+                date_to=TODAY,
+            )
+        build_document_archive(orgs.a.org.pk, requested.pk)
+        with tenant_scope(orgs.a.org):
+            done = DocumentArchive.objects.get(pk=requested.pk)
+        names = zipfile.ZipFile(io.BytesIO(read(local_store, done.storage_key))).namelist()
+        built[role] = (
+            done.left_out["archived"],
+            sorted(n.rsplit("-", 1)[-1] for n in names if n.endswith(".pdf")),
+        )
+    assert built["admin"] == (1, ["new.pdf"])
+    assert built["compliance"] == (0, ["new.pdf", "old.pdf"])
 
 
 def test_running_the_task_twice_builds_once(orgs, documents_a, local_store):
