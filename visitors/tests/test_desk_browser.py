@@ -103,6 +103,33 @@ def test_search_accent_insensitive_then_arrow_down_and_enter_arrives_and_opens_t
     assert marc.status == VisitStatus.EXPECTED and marc.arrived_at is None
 
 
+def test_enter_right_after_typing_acts_on_the_typed_name_not_on_the_older_rows(live_server, orgs, scoped):
+    """A receptionist types a name and presses Enter at once, before the search
+    has answered: the visitor typed arrives, not the first of the older list."""
+    import datetime
+
+    from django.utils import timezone
+
+    with scoped(orgs.a.org):
+        first = make_visit(
+            orgs.a,
+            visitor=make_visitor(orgs.a, first_name="Marc", last_name="Durand"),
+            expected_at=timezone.now() - datetime.timedelta(minutes=30),
+        )
+        helene = make_visit(orgs.a, visitor=make_visitor(orgs.a, first_name="Hélène", last_name="Dupré"))
+    with desk(live_server) as page:
+        expect(page.locator(ROWS).first).to_have_attribute("data-visit", str(first.pk))
+        with page.expect_popup() as popup_info:
+            page.keyboard.type("helene")
+            page.keyboard.press("Enter")
+        assert popup_info.value.url == f"{live_server.url}/badges/print/{helene.pk}/"
+        expect(row(page, helene)).to_contain_text("On site · badge 1")
+    with scoped(orgs.a.org):
+        helene.refresh_from_db()
+        first.refresh_from_db()
+    assert helene.status == VisitStatus.ARRIVED and first.status == VisitStatus.EXPECTED
+
+
 def test_keyboard_shortcuts_focus_search_scan_and_walk_in(live_server, orgs):
     with desk(live_server) as page:
         search, scan = page.locator("#desk-search"), page.locator("#desk-scan")
