@@ -66,6 +66,32 @@ def badge_popup(page, live_server, visit, key="Enter"):
     popup.close()
 
 
+def test_enter_while_the_new_rows_settle_waits_for_them_instead_of_reloading_the_page(
+    live_server, orgs, scoped
+):
+    """htmx wires the buttons of swapped-in rows only when they settle: an Enter
+    in between used to submit the row's form natively, reloading the page with
+    no arrival. A long settle delay makes that moment wide enough to hit."""
+    with scoped(orgs.a.org):
+        vtype = make_visit_type(orgs.a)
+        helene = make_visit(
+            orgs.a, visit_type=vtype, visitor=make_visitor(orgs.a, first_name="Hélène", last_name="Dupré")
+        )
+        make_visit(
+            orgs.a, visit_type=vtype, visitor=make_visitor(orgs.a, first_name="Marc", last_name="Durand")
+        )
+    with desk(live_server) as page:
+        page.evaluate("htmx.config.defaultSettleDelay = 1500")
+        page.keyboard.type("helene")
+        expect(page.locator(ROWS)).to_have_count(1)  # swapped in, not settled yet
+        badge_popup(page, live_server, helene)
+        expect(page.locator("#desk-rows [role=status]")).to_have_text("Hélène Dupré has arrived — badge 1.")
+        expect(page.locator("#desk-search")).to_have_value("helene")  # the same page, not a reload
+    with scoped(orgs.a.org):
+        helene.refresh_from_db()
+        assert helene.status == VisitStatus.ARRIVED
+
+
 def test_search_accent_insensitive_then_arrow_down_and_enter_arrives_and_opens_the_badge(
     live_server, orgs, scoped
 ):
