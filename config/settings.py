@@ -117,12 +117,17 @@ DATABASES = {
 }
 # In tests the owner alias follows the test database that `default` creates; the
 # pid in its name lets two test sessions share one server.
-# Server-side parameter binding: PostgreSQL receives the parameters apart, so
-# psycopg prepares the statements a connection runs repeatedly (the same dozen
-# on every request) and the server skips parsing and planning them again.
+# Server-side parameter binding: PostgreSQL receives the parameters apart, and
+# psycopg prepares a statement once a connection has run it `prepare_threshold`
+# times (the same dozen on every request), so the server skips parsing and
+# planning it again. Django turns preparing off unless asked (it breaks behind a
+# transaction-mode pooler such as PgBouncer's): DATABASE_PREPARE_THRESHOLD=0
+# turns it off here too.
+_prepare = env_int("DATABASE_PREPARE_THRESHOLD", 5)
 DATABASES["default"]["OPTIONS"] = {
     **DATABASES["default"].get("OPTIONS", {}),
     "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+    "prepare_threshold": _prepare or None,
 }
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
