@@ -41,6 +41,24 @@ def test_arrival_at_a_desk_of_another_site_is_409(orgs, api, scoped):
         assert Visit.objects.get(pk=visit.pk).status == "expected"
 
 
+@pytest.mark.parametrize("desk", ["other site outside the perimeter", "other organization", "no such desk"])
+def test_arrival_at_a_desk_the_member_cannot_see_is_400_naming_the_desk(orgs, api, scoped, desk):
+    """Reception's perimeter is the first site: a desk of the second, or of
+    another tenant, is 'does not exist', as on every other action."""
+    with scoped(orgs.a.org):
+        visit = make_visit(orgs.a)
+    desk_id = {
+        "other site outside the perimeter": orgs.a.desk_other_site.pk,
+        "other organization": orgs.b.desk.pk,
+        "no such desk": 987654,
+    }[desk]
+    r = api(orgs.a, "reception").post(f"/api/v1/visits/{visit.pk}/arrive/", {"desk": desk_id})
+    assert r.status_code == 400
+    assert r.json()["desk"] == [f'Invalid pk "{desk_id}" - object does not exist.']
+    with scoped(orgs.a.org):
+        assert Visit.objects.get(pk=visit.pk).status == "expected"
+
+
 def test_departure_without_arrival_is_409(orgs, api, scoped):
     with scoped(orgs.a.org):
         visit = make_visit(orgs.a)

@@ -284,17 +284,24 @@ def test_a_gated_check_runs_only_when_its_gate_opens(orgs, api, scoped):
         unregister_arrival_check(vip_only)
 
 
-def test_the_arrival_answers_the_visit_as_the_api_shows_it(orgs, api, scoped):
+@pytest.mark.parametrize(
+    ("role", "with_desk"),
+    [("reception", True), ("reception", False), ("admin", True)],  # admin: no perimeter, every site
+)
+def test_the_arrival_answers_the_visit_as_the_api_shows_it(orgs, api, scoped, role, with_desk):
     with scoped(orgs.a.org):
         visit = make_visit(orgs.a, notes="Parking B")
-    client = api(orgs.a, "reception")
+    client = api(orgs.a, role)
     r = client.post(
-        f"/api/v1/visits/{visit.pk}/arrive/", {"desk": orgs.a.desk.pk}, content_type="application/json"
+        f"/api/v1/visits/{visit.pk}/arrive/",
+        {"desk": orgs.a.desk.pk} if with_desk else {},
+        content_type="application/json",
     )
     assert r.status_code == 200
     answer = r.json()
     assert answer["status"] == "arrived" and answer["badge_number"] == 1
-    assert answer["arrived_desk"] == orgs.a.desk.pk and answer["visitor"]["first_name"]
+    assert answer["arrived_desk"] == (orgs.a.desk.pk if with_desk else None)
+    assert answer["visitor"]["first_name"] and answer["notes"] == "Parking B"
     assert answer == client.get(f"/api/v1/visits/{visit.pk}/").json()
 
 
