@@ -81,7 +81,10 @@ def _table_names(scope) -> list[str]:
 
 def _rows(cursor, table, condition, params) -> dict[int, dict]:
     # Table names and conditions come from SCOPES (module constants); values are bound.
-    cursor.execute(f'SELECT * FROM "{table}" WHERE organization_id = %(org)s AND ({condition})', params)  # noqa: S608
+    sql = f'SELECT * FROM "{table}" WHERE organization_id = %(org)s AND ({condition})'  # noqa: S608
+    # Never prepared: a column added by a migration would break a `SELECT *` plan
+    # cached on a long-lived connection ("cached plan must not change result type").
+    getattr(cursor, "cursor", cursor).execute(sql, params, prepare=False)
     columns = [c.name for c in cursor.description]
     return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
