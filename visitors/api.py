@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from config.pagination import SearchPagination
 from config.serializers import PrebuiltFields
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
@@ -173,6 +174,7 @@ class ScanSerializer(serializers.Serializer):
 class VisitorViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
     serializer_class = VisitorSerializer
+    pagination_class = SearchPagination
     permission_classes = [roles(ADMIN, RECEPTION, read=(HOST, COMPLIANCE))]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -245,6 +247,7 @@ def _moment(params, name):
 class VisitViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
     serializer_class = VisitSerializer
+    pagination_class = SearchPagination
     permission_classes = [roles(ADMIN, RECEPTION, HOST, read=(COMPLIANCE,))]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
