@@ -81,6 +81,11 @@ class RetentionType:
     default_consultation_days = 90
     default_retention_days = 90
     default_action = "anonymise"
+
+    def archive_link(self, row) -> str | None:
+        """Where compliance opens a row's file from the archive (None: no file)."""
+        return None
+
     actions: tuple[str, ...] = ("anonymise", "delete")
     anonymised_field: str | None = None
 
@@ -128,16 +133,25 @@ class Consultation:
         visits = consultation.within(visits, "visits")
 
     It reads the policies of the type (one query) inside the tenant scope;
-    without the retention app every row passes."""
+    without the retention app every row passes.
+
+    `archive_open(membership, data_type)` says whether the member has opened
+    the archive of that type (compliance, a stated reason, for an hour): a
+    file of an archived row, listed there, is then theirs to download."""
 
     def __init__(self):
         self._within = None
+        self._archive_open = None
 
-    def install(self, within) -> None:
+    def install(self, within, archive_open=None) -> None:
         self._within = within
+        self._archive_open = archive_open
 
     def within(self, queryset, data_type: str):
         return queryset if self._within is None else self._within(queryset, data_type)
+
+    def archive_open(self, membership, data_type: str) -> bool:
+        return self._archive_open is not None and self._archive_open(membership, data_type)
 
 
 consultation = Consultation()

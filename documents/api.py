@@ -239,7 +239,7 @@ class AttachmentDownloadView(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None})
     def get(self, request, pk):
-        attachment = get_for_member(attachments_for(request.membership), pk=pk)
+        attachment = get_for_member(attachments_for(request.membership, archive=True), pk=pk)
         response = services.download_attachment(attachment=attachment)
         if response is None:
             raise Http404(_("This file is no longer available."))
@@ -251,7 +251,7 @@ class ConsentCertificateView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 302: None})
     def get(self, request, pk):
-        consent = get_for_member(consents_for(request.membership), pk=pk)
+        consent = get_for_member(consents_for(request.membership, archive=True), pk=pk)
         response = services.download_certificate(consent=consent)
         if response is None:
             raise Http404(_("This file is no longer available."))

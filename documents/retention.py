@@ -4,6 +4,7 @@ Called by the retention app inside the organization's scope. Files are removed
 first and checked gone; a row whose file could not be removed is kept (and its
 key reported) so that a later run can retry, never a row pointing nowhere."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,9 @@ class DocumentsRetention(_Files):
     def queryset(self):
         return Attachment.objects.all()
 
+    def archive_link(self, row) -> str | None:
+        return None if row.purged_at else reverse("attachment-download", kwargs={"pk": row.pk})
+
     def anonymise(self, ids) -> PurgeResult:
         result = PurgeResult()
         gone = [
@@ -82,6 +86,11 @@ class ConsentsRetention(_Files):
 
     def queryset(self):
         return SignedConsent.objects.all()
+
+    def archive_link(self, row) -> str | None:
+        if row.anonymised_at or not row.certificate_key:
+            return None
+        return reverse("consent-certificate", kwargs={"pk": row.pk})
 
     def anonymise(self, ids) -> PurgeResult:
         result = PurgeResult()

@@ -35,13 +35,20 @@ def _by_site(queryset, membership: Membership):
     return queryset.filter(Q(site_id__in=membership.site_ids))
 
 
-def attachments_for(membership: Membership) -> QuerySet[Attachment]:
-    attachments = consultation.within(Attachment.objects.select_related("visit"), "documents")
+def attachments_for(membership: Membership, *, archive: bool = False) -> QuerySet[Attachment]:
+    """`archive=True` for a download: compliance with the documents' archive open
+    (retention) reaches the archived files listed there."""
+    attachments = Attachment.objects.select_related("visit")
+    if not (archive and consultation.archive_open(membership, "documents")):
+        attachments = consultation.within(attachments, "documents")
     return _by_site(attachments, membership)
 
 
-def consents_for(membership: Membership) -> QuerySet[SignedConsent]:
-    consents = consultation.within(SignedConsent.objects.select_related("version", "visit"), "consents")
+def consents_for(membership: Membership, *, archive: bool = False) -> QuerySet[SignedConsent]:
+    """`archive=True` for a certificate download (see `attachments_for`)."""
+    consents = SignedConsent.objects.select_related("version", "visit")
+    if not (archive and consultation.archive_open(membership, "consents")):
+        consents = consultation.within(consents, "consents")
     return _by_site(consents, membership)
 
 

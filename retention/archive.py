@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from config.registries import consultation, retention_types
+from tenancy.models import Role
 
 from .models import ArchiveAccess, RetentionPolicy
 
@@ -96,7 +97,15 @@ def past_consultation(queryset, organization, data_type: str, *, now=None):
 def install() -> None:
     """Daily-work apps hide archived rows through `config.registries.consultation`;
     the organization is that of the tenant scope the query runs in."""
-    consultation.install(lambda queryset, data_type: within_consultation(queryset, None, data_type))
+    consultation.install(
+        lambda queryset, data_type: within_consultation(queryset, None, data_type),
+        archive_open=archive_is_open,
+    )
+
+
+def archive_is_open(membership, data_type: str) -> bool:
+    """Compliance opened this type's archive, with a reason, less than an hour ago."""
+    return membership.role == Role.COMPLIANCE and open_access(membership.user, data_type) is not None
 
 
 @transaction.atomic

@@ -220,6 +220,7 @@ def archive_view(request):
         rtype = retention_types[data_type]
         rows = archive.past_consultation(rtype.queryset(), request.organization, data_type)
         page = Paginator(rows.order_by(f"-{rtype.timestamp_field}"), 50).get_page(request.GET.get("page"))
+        page.rows = [(row, rtype.archive_link(row)) for row in page]
     elif request.method == "GET":
         form = ArchiveForm(initial={"data_type": data_type})
     return render(
