@@ -67,6 +67,7 @@ class RetentionType:
     - `site_field`: path to the site id for per-site policies and legal holds.
     - `pending()`, `expired(cutoff, action)`: what a purge still has to do
       (overridable; the defaults use `anonymised_field` or a conventional marker).
+    - `archive_link(row)`: the URL of the row's file, for the archive view.
     """
 
     key = ""
@@ -81,10 +82,6 @@ class RetentionType:
     default_consultation_days = 90
     default_retention_days = 90
     default_action = "anonymise"
-
-    def archive_link(self, row) -> str | None:
-        """Where compliance opens a row's file from the archive (None: no file)."""
-        return None
 
     actions: tuple[str, ...] = ("anonymise", "delete")
     anonymised_field: str | None = None
@@ -113,6 +110,10 @@ class RetentionType:
 
     def delete(self, ids) -> PurgeResult:
         raise NotImplementedError
+
+    def archive_link(self, row) -> str | None:
+        """Where compliance opens a row's file from the archive (None: no file)."""
+        return None
 
 
 retention_types = Registry("retention types")
