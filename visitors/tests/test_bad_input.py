@@ -59,6 +59,17 @@ def test_arrival_at_a_desk_the_member_cannot_see_is_400_naming_the_desk(orgs, ap
         assert Visit.objects.get(pk=visit.pk).status == "expected"
 
 
+def test_arrival_with_ids_past_the_database_range_is_404_or_400_not_an_error(orgs, api, scoped):
+    with scoped(orgs.a.org):
+        visit = make_visit(orgs.a)
+    client = api(orgs.a, "reception")
+    assert client.post(f"/api/v1/visits/{2**63}/arrive/", {"desk": orgs.a.desk.pk}).status_code == 404
+    r = client.post(f"/api/v1/visits/{visit.pk}/arrive/", {"desk": 2**63})
+    assert r.status_code == 400 and "desk" in r.json()
+    with scoped(orgs.a.org):
+        assert Visit.objects.get(pk=visit.pk).status == "expected"
+
+
 def test_departure_without_arrival_is_409(orgs, api, scoped):
     with scoped(orgs.a.org):
         visit = make_visit(orgs.a)
