@@ -336,9 +336,16 @@ CELERY_BEAT_SCHEDULE["documents-expire-archives"] = {
     "task": "documents.expire_archives",
     "schedule": timedelta(hours=1),
 }
+# Objects left without their row (documents/sweeper.py). A time of day rather
+# than a 24-hour interval, which beat may count again from its own restart.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["documents-sweep-orphans"] = {
+    "task": "documents.sweep_orphans",
+    "schedule": crontab(hour=3, minute=40),
+}
 
 # --- visitors ------------------------------------------------------------------------
-from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE.update(
     {

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from tenancy.models import Organization
 
-from . import archive
+from . import archive, sweeper
 
 
 @shared_task(name="documents.build_archive")
@@ -18,3 +18,9 @@ def expire_document_archives() -> None:
     # ids is the visible opt-out before entering each tenant's scope.
     for organization_id in Organization.objects.values_list("pk", flat=True):
         archive.expire_archives(organization_id=organization_id)
+
+
+@shared_task(name="documents.sweep_orphans")
+def sweep_document_orphans() -> None:
+    for organization_id in Organization.objects.values_list("pk", flat=True):
+        sweeper.sweep_orphans(organization_id=organization_id)
