@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from config.registries import consultation
 from sites.selectors import sites_for
 from tenancy.models import Membership
 from visitors.models import Visit
@@ -49,14 +50,18 @@ def resolve_template(*, site, desk=None, visit_type=None) -> BadgeTemplate | Non
 
 def printable_visits(membership: Membership) -> QuerySet[Visit]:
     """Visits whose badge this member may print or view: those of the sites in
-    the perimeter (the role check comes first, in the view)."""
-    return Visit.objects.filter(site__in=sites_for(membership)).select_related(
-        "visitor", "visit_type", "site", "host__user", "desk", "arrived_desk"
-    )
+    the perimeter (the role check comes first, in the view). A badge shows the
+    visitor's name: visits past their consultation period are left out, as on
+    every daily screen."""
+    visits = consultation.within(Visit.objects.filter(site__in=sites_for(membership)), "visits")
+    return visits.select_related("visitor", "visit_type", "site", "host__user", "desk", "arrived_desk")
 
 
 def prints_for(membership: Membership) -> QuerySet[BadgePrint]:
-    return BadgePrint.objects.filter(site__in=sites_for(membership)).select_related(
+    """Recorded prints, redrawn on demand with the visitor's name: only those of
+    visits still in their consultation period."""
+    current = consultation.within(Visit.objects.all(), "visits").values("pk")
+    return BadgePrint.objects.filter(site__in=sites_for(membership), visit__in=current).select_related(
         "template_version", "desk"
     )
 
