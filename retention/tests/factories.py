@@ -54,3 +54,51 @@ def old_visit(
 
 def sha(ids) -> str:
     return hashlib.sha256("\n".join(str(i) for i in sorted(ids)).encode()).hexdigest()
+
+
+def stored_attachment(org_fixture, visit, *, original_name="passport.pdf", content=b"%PDF-1.4 secret"):
+    """An attachment of the visit with its file in the documents' store."""
+    from documents import storage
+    from documents.models import Attachment
+
+    key = storage.put(
+        storage.document_storage(), f"org{org_fixture.org.pk}/att-{visit.pk}.pdf", content, "application/pdf"
+    )
+    return Attachment.objects.create(
+        organization=org_fixture.org,
+        visit=visit,
+        visitor=visit.visitor,
+        site=visit.site,
+        kind="id_document",
+        storage_key=key,
+        original_name=original_name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        channel="desk",
+    )
+
+
+class Killed(BaseException):
+    """A worker killed mid-batch: nothing in the code catches it."""
+
+
+def die_on_batch(monkeypatch, n: int, *, after_changes: bool = False):
+    """Kill the visits' anonymisation at its `n`-th batch, before it changes any
+    row or (`after_changes`) once it has, before the commit. Returns a function
+    that puts the real anonymisation back."""
+    from retention.types import VisitsRetention
+
+    real = VisitsRetention.anonymise
+    calls = {"n": 0}
+
+    def dying(self, batch):
+        calls["n"] += 1
+        if calls["n"] == n:
+            if after_changes:
+                real(self, batch)
+            raise Killed
+        return real(self, batch)
+
+    monkeypatch.setattr(VisitsRetention, "anonymise", dying)
+    return lambda: monkeypatch.setattr(VisitsRetention, "anonymise", real)

@@ -3,7 +3,6 @@ an index, a batch's query count does not grow with its rows, and the
 (timestamp, id) cursor neither skips nor repeats rows that share a timestamp."""
 
 import datetime
-import hashlib
 
 import pytest
 from django.db import connection
@@ -16,11 +15,10 @@ from documents.models import Attachment
 from retention import batches, purge
 from retention.lookups import IdArray
 from retention.models import ErasureRecord, PurgeBatch, PurgeProgress
-from retention.types import VisitsRetention
 from tenancy.scope import tenant_scope
 from visitors.models import Visit
 
-from .factories import days_ago, old_visit, sha
+from .factories import Killed, days_ago, die_on_batch, old_visit, sha, stored_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +28,6 @@ INDEXES = {
     "documents": "retention_attachment_pending_idx",
     "consents": "retention_consent_pending_idx",
 }
-
-
-class Killed(BaseException):
-    """A worker killed mid-batch: nothing catches it."""
 
 
 @pytest.mark.parametrize("key", sorted(INDEXES))
@@ -59,30 +53,10 @@ def test_the_candidate_search_can_follow_the_purge_index(orgs, key):
     assert INDEXES[key] in plan, plan
 
 
-def _attach(org_fixture, visit):
-    store = storage.document_storage()
-    key = storage.put(
-        store, f"org{org_fixture.org.pk}/batch-{visit.pk}.pdf", b"%PDF-1.4 x", "application/pdf"
-    )
-    return Attachment.objects.create(
-        organization=org_fixture.org,
-        visit=visit,
-        visitor=visit.visitor,
-        site=visit.site,
-        kind="id_document",
-        storage_key=key,
-        original_name="passport.pdf",
-        content_type="application/pdf",
-        size=10,
-        sha256=hashlib.sha256(b"%PDF-1.4 x").hexdigest(),
-        channel="desk",
-    )
-
-
 def _queries_of_a_purge(org_fixture, visits: int) -> int:
     with tenant_scope(org_fixture.org):
         for _ in range(visits):
-            _attach(org_fixture, old_visit(org_fixture))
+            stored_attachment(org_fixture, old_visit(org_fixture))
         run = purge.start_run(organization=org_fixture.org)
     with CaptureQueriesContext(connection) as queries:
         purge.execute(org_fixture.org.pk, run.pk)
@@ -106,22 +80,13 @@ def test_rows_sharing_a_timestamp_are_purged_once_each_across_batches_and_a_rest
         Visit.objects.filter(pk__in=ids).update(expected_at=same, expected_until=same)
         run = purge.start_run(organization=orgs.a.org)
 
-    real = VisitsRetention.anonymise
-    calls = {"n": 0}
-
-    def dying(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise Killed
-        return real(self, batch)
-
-    monkeypatch.setattr(VisitsRetention, "anonymise", dying)
+    revive = die_on_batch(monkeypatch, 3)
     with pytest.raises(Killed):
         purge.execute(orgs.a.org.pk, run.pk)
     with tenant_scope(orgs.a.org):
         half = PurgeProgress.objects.get(run=run, data_type="visits")
         assert (half.rows_anonymised, half.cursor_at) == (4, same)
-    monkeypatch.setattr(VisitsRetention, "anonymise", real)
+    revive()
     purge.execute(orgs.a.org.pk, run.pk)
     with tenant_scope(orgs.a.org):
         visits = PurgeProgress.objects.get(run=run, data_type="visits")
@@ -142,19 +107,10 @@ def test_a_run_left_with_an_id_cursor_resumes_without_double_work(orgs, settings
     with tenant_scope(orgs.a.org):
         ids = [old_visit(orgs.a, days=200 - i).pk for i in range(5)]
         run = purge.start_run(organization=orgs.a.org)
-    real = VisitsRetention.anonymise
-    calls = {"n": 0}
-
-    def dying(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise Killed
-        return real(self, batch)
-
-    monkeypatch.setattr(VisitsRetention, "anonymise", dying)
+    revive = die_on_batch(monkeypatch, 2)
     with pytest.raises(Killed):
         purge.execute(orgs.a.org.pk, run.pk)
-    monkeypatch.setattr(VisitsRetention, "anonymise", real)
+    revive()
     with tenant_scope(orgs.a.org):
         PurgeProgress.objects.filter(run=run, data_type="visits").update(cursor=ids[1], cursor_at=None)
     purge.execute(orgs.a.org.pk, run.pk)
@@ -195,7 +151,7 @@ def test_oldest_and_newest_cover_only_the_rows_really_done(orgs, settings, tmp_p
     settings.MEDIA_ROOT = str(tmp_path)
     with tenant_scope(orgs.a.org):
         done_visit, stuck_visit = old_visit(orgs.a), old_visit(orgs.a)
-        done, stuck = _attach(orgs.a, done_visit), _attach(orgs.a, stuck_visit)
+        done, stuck = stored_attachment(orgs.a, done_visit), stored_attachment(orgs.a, stuck_visit)
         Attachment.objects.filter(pk=done.pk).update(uploaded_at=days_ago(300))
         Attachment.objects.filter(pk=stuck.pk).update(uploaded_at=days_ago(400))
         # The visits are recent: only the documents type's own policy reaches the files.

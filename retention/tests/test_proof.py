@@ -2,7 +2,6 @@
 (or reported and retried), the journal still verifiable after its own purge."""
 
 import datetime
-import hashlib
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +18,7 @@ from retention.models import PurgeProgress, RunStatus
 from tenancy.scope import tenant_scope
 from visitors.models import Visitor
 
-from .factories import days_ago, old_visit
+from .factories import days_ago, old_visit, stored_attachment
 
 NAME, SURNAME, EMAIL, PHONE = (
     "Zéphyrine",
@@ -29,24 +28,9 @@ NAME, SURNAME, EMAIL, PHONE = (
 )
 
 
-def _attach(org_fixture, visit, name="passport.pdf"):
-    store = storage.document_storage()
-    key = storage.put(
-        store, f"org{org_fixture.org.pk}/att-{visit.pk}-{name}", b"%PDF-1.4 secret", "application/pdf"
-    )
-    return Attachment.objects.create(
-        organization=org_fixture.org,
-        visit=visit,
-        visitor=visit.visitor,
-        site=visit.site,
-        kind="id_document",
-        storage_key=key,
-        original_name=f"{NAME} {SURNAME} {name}",
-        content_type="application/pdf",
-        size=15,
-        sha256=hashlib.sha256(b"%PDF-1.4 secret").hexdigest(),
-        channel="desk",
-    )
+def _named_attachment(org_fixture, visit):
+    """An attachment whose file name carries the visitor's name."""
+    return stored_attachment(org_fixture, visit, original_name=f"{NAME} {SURNAME} passport.pdf")
 
 
 def _text_columns():
@@ -82,7 +66,7 @@ def test_after_a_purge_no_personal_data_of_purged_visits_remains_anywhere(orgs, 
             for _ in range(2)
         ]
         Visitor.objects.filter(visits__in=visits).update(email=EMAIL, phone=PHONE)
-        attachments = [_attach(orgs.a, v) for v in visits]
+        attachments = [_named_attachment(orgs.a, v) for v in visits]
         Message.objects.create(
             organization=orgs.a.org,
             channel="email",
@@ -116,7 +100,7 @@ def test_a_storage_failure_is_reported_retried_and_never_claimed(orgs, settings,
     settings.MEDIA_ROOT = str(tmp_path)
     with tenant_scope(orgs.a.org):
         visit = old_visit(orgs.a)
-        attachment = _attach(orgs.a, visit)
+        attachment = _named_attachment(orgs.a, visit)
         Attachment.objects.filter(pk=attachment.pk).update(uploaded_at=days_ago(200))
         first = purge.start_run(organization=orgs.a.org)
     monkeypatch.setattr(storage, "remove", lambda store, key: False)

@@ -6,17 +6,12 @@ from audit.models import JournalEntry
 from retention import purge, services
 from retention.models import ErasureRecord, PurgeProgress, PurgeRun, RunStatus
 from retention.purge import digest
-from retention.types import VisitsRetention
 from tenancy.scope import tenant_scope
 from visitors.models import Visit, Visitor
 
-from .factories import old_visit, sha
+from .factories import Killed, die_on_batch, old_visit, sha
 
 pytestmark = pytest.mark.django_db
-
-
-class Killed(BaseException):
-    """What a worker killed mid-batch looks like to the code: nothing is caught."""
 
 
 def _progress(run, data_type):
@@ -85,17 +80,8 @@ def test_a_killed_worker_s_run_is_finished_with_the_same_counts_and_digest(orgs,
         reference = purge.start_run(organization=orgs.b.org)
     purge.execute(orgs.b.org.pk, reference.pk)  # never interrupted
 
-    real = VisitsRetention.anonymise
-    calls = {"n": 0}
-
-    def dying(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            real(self, batch)  # the rows are changed, then the worker dies before commit
-            raise Killed
-        return real(self, batch)
-
-    monkeypatch.setattr(VisitsRetention, "anonymise", dying)
+    # The rows are changed, then the worker dies before commit.
+    revive = die_on_batch(monkeypatch, 3, after_changes=True)
     with pytest.raises(Killed):
         purge.execute(orgs.a.org.pk, run.pk)
     with tenant_scope(orgs.a.org):
@@ -104,7 +90,7 @@ def test_a_killed_worker_s_run_is_finished_with_the_same_counts_and_digest(orgs,
         half = _progress(run, "visits")
         assert half.rows_anonymised == 4  # two batches committed, the third rolled back
         assert Visit.objects.filter(visitor__isnull=True).count() == 4
-    monkeypatch.setattr(VisitsRetention, "anonymise", real)
+    revive()
     assert purge.run_pending(orgs.a.org.pk) == [run.pk]
     with tenant_scope(orgs.a.org):
         run.refresh_from_db()

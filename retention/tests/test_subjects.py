@@ -15,7 +15,7 @@ from retention.models import ErasureRecord, PurgeRun, SubjectRequest
 from tenancy.scope import tenant_scope
 from visitors.models import Visit, Visitor
 
-from .factories import old_visit
+from .factories import old_visit, stored_attachment
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/subject-requests/"
@@ -76,12 +76,10 @@ def test_search_is_accent_and_case_insensitive_across_types(orgs, client_for):
 
 
 def test_access_export_is_a_zip_with_json_csv_and_files(orgs, client_for, settings, tmp_path):
-    from .test_proof import _attach
-
     settings.MEDIA_ROOT = str(tmp_path)
     with tenant_scope(orgs.a.org):
         visit = old_visit(orgs.a, first_name="Hélène", last_name="Unique")
-        attachment = _attach(orgs.a, visit)
+        attachment = stored_attachment(orgs.a, visit)
     client = client_for(orgs.a.members["compliance"])
     created = _create(client, full_name="Helene Unique")
     response = client.get(f"{URL}{created['id']}/export.zip/")
