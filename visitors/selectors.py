@@ -71,8 +71,20 @@ def visits_for(membership: Membership) -> QuerySet[Visit]:
 
 
 @functools.cache
-def _arrival_row() -> JoinedRow:
-    return JoinedRow((Visit, "v"), (Site, "s"), (Visitor, "p"), (Desk, "d"))
+def _arrival_read() -> tuple[JoinedRow, str]:
+    """The columns and the statement of `visit_to_arrive`, built once."""
+    row = JoinedRow((Visit, "v"), (Site, "s"), (Visitor, "p"), (Desk, "d"))
+    # Names and columns from the models; the values travel as parameters.
+    visits, sites, visitors, desks = (m._meta.db_table for m in (Visit, Site, Visitor, Desk))
+    sql = (
+        f"SELECT {row.columns} FROM {visits} v JOIN {sites} s ON s.id = v.site_id "  # noqa: S608
+        f"LEFT JOIN {visitors} p ON p.id = v.visitor_id "
+        f"LEFT JOIN {desks} d ON d.id = %(desk)s AND d.organization_id = v.organization_id "
+        f"AND {Membership.perimeter_sql('d.site_id')} "
+        f"WHERE v.id = %(visit)s AND v.organization_id = %(org)s AND {Membership.perimeter_sql('v.site_id')} "
+        "FOR UPDATE OF v"
+    )
+    return row, sql
 
 
 def visit_to_arrive(
@@ -87,18 +99,13 @@ def visit_to_arrive(
     policy: only today's visits arrive."""
     if membership.role not in (Role.ADMIN, Role.RECEPTION):
         raise ValueError("hosts and compliance do not register arrivals")
-    row = _arrival_row()
-    visit_in, params = membership.perimeter_sql("v.site_id")
-    desk_in, _same = membership.perimeter_sql("d.site_id")
-    # Names and columns from the models; the values travel as parameters.
-    visits, sites, visitors, desks = (m._meta.db_table for m in (Visit, Site, Visitor, Desk))
-    sql = (
-        f"SELECT {row.columns} FROM {visits} v JOIN {sites} s ON s.id = v.site_id "  # noqa: S608
-        f"LEFT JOIN {visitors} p ON p.id = v.visitor_id "
-        f"LEFT JOIN {desks} d ON d.id = %(desk)s AND d.organization_id = v.organization_id AND {desk_in} "
-        f"WHERE v.id = %(visit)s AND v.organization_id = %(org)s AND {visit_in} FOR UPDATE OF v"
-    )
-    params.update(visit=visit_id, desk=desk_id, org=membership.organization_id)
+    row, sql = _arrival_read()
+    params = {
+        **membership.perimeter_params(),
+        "visit": visit_id,
+        "desk": desk_id,
+        "org": membership.organization_id,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()

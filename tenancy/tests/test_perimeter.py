@@ -10,9 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _sites_by_sql(member) -> set[int]:
-    condition, params = member.perimeter_sql("s.id")
+    condition = member.perimeter_sql("s.id")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT s.id FROM sites_site s WHERE {condition}", params)
+        cursor.execute(f"SELECT s.id FROM sites_site s WHERE {condition}", member.perimeter_params())
         return {row[0] for row in cursor.fetchall()}
 
 
