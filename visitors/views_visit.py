@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.describe import describe, history_of
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
@@ -28,6 +28,7 @@ def _visit(request, pk):
     return get_for_member(visits, pk=pk)
 
 
+@require_safe
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
 def visit_detail(request, pk):
     visit = _visit(request, pk)
