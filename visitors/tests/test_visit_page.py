@@ -136,3 +136,11 @@ def test_each_role_lands_where_its_day_starts(orgs, scoped, api):
     compliance = text(api(orgs.a, "compliance", "fr").get("/"))
     assert "visite attend" not in compliance  # not an approver of anything
     assert "Aucun exercice de restauration" in compliance
+
+
+def test_the_menu_leads_admins_to_kiosks_and_the_watchlist(orgs, api):
+    admin = api(orgs.a, "admin").get("/").content.decode()
+    assert 'href="/kiosks/"' in admin and 'href="/watchlist/"' in admin
+    for role in ("reception", "host", "compliance"):
+        page = api(orgs.a, role).get("/visits/").content.decode()
+        assert 'href="/kiosks/"' not in page and 'href="/watchlist/"' not in page
