@@ -66,11 +66,12 @@ def visit_cancel(request, pk):
     if visit.status not in NOT_STARTED:
         messages.error(request, _("Only a visit that has not started can be cancelled."))
         return redirect("visit_detail", pk=visit.pk)
-    tz = zoneinfo.ZoneInfo(visit.site.timezone)
+    zone = visit.site.timezone
+    starts = timezone.localtime(visit.expected_at, zoneinfo.ZoneInfo(zone))
     return render(
         request,
         "visitors/visit_cancel.html",
-        {"visit": visit, "zone": visit.site.timezone, "starts": timezone.localtime(visit.expected_at, tz)},
+        {"visit": visit, "starts": starts, "time_label": f"{starts:%H:%M} ({zone})"},
     )
 
 

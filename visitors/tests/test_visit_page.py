@@ -111,6 +111,10 @@ def test_cancelling_asks_for_confirmation_then_keeps_the_reason(orgs, scoped, ap
     assert f'href="/visits/{visit.pk}/cancel/"' in host.get(f"/visits/{visit.pk}/").content.decode()
     confirm = host.get(f"/visits/{visit.pk}/cancel/")
     assert confirm.status_code == 200 and "Yes, cancel the visit" in text(confirm)
+    assert re.search(
+        r"will be cancelled at \d\d:\d\d \(Europe/Paris\)|at \d\d:\d\d \(Europe/Paris\) will be",
+        text(confirm),
+    )
     assert not re.search(r"<script(?![^>]*\bsrc=)|\bon[a-z]+=", confirm.content.decode())  # no inline JS
     with scoped(orgs.a.org):
         visit.refresh_from_db()
