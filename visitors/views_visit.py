@@ -2,6 +2,7 @@
 documents and badge through other apps' sections, its history in words) and
 the cancellation's confirmation."""
 
+import datetime
 import zoneinfo
 
 from django.contrib import messages
@@ -45,7 +46,15 @@ def visit_detail(request, pk):
         "can_change": member.role != COMPLIANCE and visit.status in NOT_STARTED,
         "can_decide": visit.status == VisitStatus.PENDING_APPROVAL and services.can_decide(visit, member),
         "sections": visit_page.sections(request, visit),
-        "history": describe(history_of("visitors.visit", visit.pk), tz=zone),
+        "history": describe(
+            history_of(
+                "visitors.visit",
+                visit.pk,
+                # A little before: the visit's row and its first entry share a transaction.
+                since=visit.created_at - datetime.timedelta(minutes=5),
+            ),
+            tz=zone,
+        ),
     }
     return render(request, "visitors/visit_detail.html", context)
 
