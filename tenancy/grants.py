@@ -77,4 +77,9 @@ def grant_app_role(using="default", **kwargs):
         )
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
         cursor.execute(f"REVOKE UPDATE, DELETE ON audit_journalentry FROM {quoted}")
+        # django-auditlog's own table, replaced by audit_changeentry (a tenant
+        # table); kept empty for auditlog's migrations, out of the role's reach.
+        cursor.execute("SELECT to_regclass('auditlog_logentry') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            cursor.execute(f"REVOKE ALL ON auditlog_logentry FROM {quoted}")
     restrict_functions(connection, role)
