@@ -8,7 +8,9 @@
    Entries whose object no longer exists cannot be given an organization.
 3. auditlog_logentry is emptied (it held e-mail addresses); the table itself
    stays for auditlog's own migrations, and the application role loses every
-   right on it (tenancy.grants).
+   right on it (tenancy.grants). Its foreign keys go: Django no longer counts
+   the (swapped) table among its own, so a flush's TRUNCATE of users and content
+   types would be refused by a key from it.
 """
 
 import django.db.models.deletion
@@ -52,6 +54,11 @@ def copy_auditlog_entries(apps, schema_editor):
             table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(COPY.format(table=table), [content_type_id])
         cursor.execute("DELETE FROM auditlog_logentry")
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'auditlog_logentry'::regclass AND contype = 'f'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE auditlog_logentry DROP CONSTRAINT {connection.ops.quote_name(name)}")
 
 
 class Migration(migrations.Migration):
