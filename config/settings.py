@@ -67,7 +67,6 @@ MIDDLEWARE = [
     "tenancy.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -309,6 +308,11 @@ LOGGING = {
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Field-level change history lives in a tenant table of ours (organization,
+# row-level security, retention); the acting member and the client address come
+# from tenancy.context, so auditlog's middleware (which trusts X-Forwarded-For
+# and stores e-mails) is not installed.
+AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
 
 # --- badges ---
 # Where to find DejaVuSans.ttf (Debian: fonts-dejavu-core); reportlab's own

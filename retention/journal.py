@@ -77,6 +77,8 @@ def purge_journal_batch(progress, held, size: int) -> bool:
             # outside the prefix we checked. Stop here; nothing is lost.
             return True
         with connections[OWNER].cursor() as cursor:
+            # The function purges only the organization the transaction names.
+            cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(org_id)])
             cursor.execute("SELECT audit_purge_journal(%s, %s)", [org_id, before])
             removed = cursor.fetchone()[0]
         if removed != len(doomed):

@@ -9,6 +9,8 @@ class Actor:
     user_id: int | None = None
     token_id: int | None = None
     ip: str | None = None
+    # The membership acting in the request's organization (None for a system task).
+    membership_id: int | None = None
 
     @property
     def kind(self) -> str:

@@ -77,6 +77,7 @@ class TenantMiddleware:
                 return self._run(request, actor)
             request.membership = membership
             request.organization = membership.organization
+            actor = Actor(user_id=user.pk, ip=actor.ip, membership_id=membership.pk)
             if membership.organization_id != remembered:
                 tenant.activate(membership.organization_id, user.pk)
             with scope(organization=membership.organization):
@@ -104,7 +105,8 @@ class TenantMiddleware:
                 # A token is not a cookie: no cross-site request can carry it.
                 request._dont_enforce_csrf_checks = True
                 with scope(organization=membership.organization):
-                    return self._run(request, Actor(membership.user_id, token.pk, client_ip(request)))
+                    actor = Actor(membership.user_id, token.pk, client_ip(request), membership.pk)
+                    return self._run(request, actor)
 
     def _run(self, request, actor):
         reset = current_actor.set(actor)

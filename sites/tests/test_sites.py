@@ -1,9 +1,8 @@
 """Sites and desks through the API and the admin screens."""
 
 import pytest
-from auditlog.models import LogEntry
 
-from audit.models import JournalEntry
+from audit.models import ChangeEntry, JournalEntry
 from sites.models import Desk, Site
 from tenancy.scope import tenant_scope
 
@@ -98,7 +97,7 @@ def test_admin_screen_edits_a_site_and_auditlog_keeps_field_changes(orgs, client
         site = Site.objects.get(pk=orgs.a.site.pk)
         assert site.name == "Siège rénové"
         assert JournalEntry.objects.filter(verb="site.updated", target_id=str(site.pk)).exists()
-    change = LogEntry.objects.get_for_object(site).latest("timestamp")
+        change = ChangeEntry.objects.get_for_object(site).latest("timestamp")
     assert change.changes_dict["name"] == ["Org A HQ", "Siège rénové"]
 
 

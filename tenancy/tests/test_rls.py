@@ -21,6 +21,62 @@ def tenant_tables():
         return cursor.fetchall()
 
 
+def link_tables():
+    """Tables without an organization of their own that point at tenant rows:
+    the link tables of many-to-many fields between tenant models."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH tenant AS ("
+            "  SELECT c.oid FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+            "  WHERE a.attname = 'organization_id' AND c.relkind = 'r' AND NOT a.attisdropped"
+            "    AND c.relnamespace = 'public'::regnamespace) "
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "  (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname) "
+            "FROM pg_class c WHERE c.oid NOT IN (SELECT oid FROM tenant) AND c.relkind = 'r' "
+            "  AND c.relnamespace = 'public'::regnamespace "
+            "  AND EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype = 'f' "
+            "              AND con.confrelid IN (SELECT oid FROM tenant))"
+        )
+        return cursor.fetchall()
+
+
+def test_every_link_table_has_forced_rls_and_a_policy():
+    rows = link_tables()
+    names = {name for name, *_ in rows}
+    assert {"notifications_recipientlist_members", "tenancy_membership_sites"} <= names
+    missing = [name for name, enabled, forced, policies in rows if not (enabled and forced and policies)]
+    assert missing == [], (
+        f"link tables without forced row-level security (tenancy.rls.EnableLinkRLS): {missing}"
+    )
+
+
+def test_a_link_into_another_organization_is_refused_and_links_stay_apart(orgs):
+    from notifications.models import RecipientList
+
+    with tenant_scope(orgs.b.org):
+        b_list = RecipientList.objects.create(organization=orgs.b.org, name="Sécurité B")
+        b_list.members.add(orgs.b.members["admin"])
+    with tenant_scope(orgs.a.org):
+        a_list = RecipientList.objects.create(organization=orgs.a.org, name="Accueil A")
+        a_list.members.add(orgs.a.members["reception"])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT recipientlist_id FROM notifications_recipientlist_members")
+            assert cursor.fetchall() == [(a_list.pk,)]  # B's link is not seen
+        for list_id, member in ((a_list.pk, orgs.b.members["admin"]), (b_list.pk, orgs.a.members["admin"])):
+            with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO notifications_recipientlist_members (recipientlist_id, membership_id) "
+                        "VALUES (%s, %s)",
+                        [list_id, member.pk],
+                    )
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            a_list.members.add(orgs.b.members["host"])
+        assert list(a_list.members.all()) == [orgs.a.members["reception"]]
+    with tenant_scope(orgs.b.org):
+        assert list(b_list.members.all()) == [orgs.b.members["admin"]]
+
+
 def test_every_tenant_table_has_forced_rls_and_a_policy():
     rows = tenant_tables()
     assert len(rows) >= 6  # membership, apitoken, site, desk, journal entry, journal head

@@ -1,0 +1,23 @@
+"""Foreign keys between tenant tables carry the organization (tenancy.rls.TenantForeignKeys);
+link tables of many-to-many fields are under row-level security (EnableLinkRLS)."""
+
+from django.db import migrations
+
+from tenancy.rls import EnableLinkRLS, TenantForeignKeys
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("visitors", "0007_pin_lookup_search_path"),
+        ("sites", "0003_row_level_security"),
+        ("tenancy", "0003_pin_token_lookup_search_path"),
+    ]
+
+    operations = [
+        TenantForeignKeys("badgecounter", ["site"]),
+        TenantForeignKeys("kiosktoken", ["site"]),
+        TenantForeignKeys(
+            "visit", ["site", "desk", "visitor", "host", "visit_type", "arrived_desk", "departed_desk"]
+        ),
+        EnableLinkRLS("visittype", "approvers"),
+    ]
