@@ -38,7 +38,7 @@ def test_a_bad_template_is_refused_when_saved_with_the_line(a, scoped):
             subject="Arrivée",
             body="Bonjour\n{{ visiteur.nom }}",
         )
-    assert refused.value.message_dict["body"] == ["Ligne 2 : variable inconnue « visiteur.nom »."]
+    assert refused.value.message_dict["body"] == ["Ligne 2\u202f: variable inconnue « visiteur.nom »."]
     with scoped(a.org):
         assert not MessageTemplate.objects.exists()
 
