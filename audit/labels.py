@@ -8,7 +8,7 @@ without a label still reads as words (its parts humanised), never as a code.
 
     from audit.labels import describe, verb_label
     verb_label("visit.arrived")  # "Arrivée enregistrée"
-    describe(entry)              # "Arrivée enregistrée : Visite de Jean Martin, par Marie Dupont, guichet Accueil"
+    describe(entry)  # "Arrivée enregistrée : Visite de Jean Martin, par Marie Dupont"
 
 For a page of entries, `Names(entries)` resolves every id in a few queries and
 `describe(entry, names=names)` reuses it.
@@ -24,8 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 VERBS = {
     # Visits and visitors
@@ -218,8 +217,8 @@ def dataset_label(key) -> str:
 
 
 ACTIONS = {
-    "anonymise": gettext_lazy("anonymise"),
-    "delete": gettext_lazy("delete"),
+    "anonymise": gettext_lazy("Anonymise"),
+    "delete": gettext_lazy("Delete"),
 }
 
 
@@ -229,6 +228,11 @@ def action_label(key) -> str:
         return ""
     label = ACTIONS.get(key)
     return str(label) if label is not None else _humanise(str(key))
+
+
+def colon() -> str:
+    """The colon after a label: French puts a narrow no-break space before it."""
+    return "\u202f:" if _is_french() else ":"
 
 
 def _model(label: str):
@@ -412,9 +416,11 @@ class Names:
 
 def _field_label(model, name: str) -> str:
     if model is not None:
+        from django.core.exceptions import FieldDoesNotExist
+
         try:
             return str(model._meta.get_field(name).verbose_name)
-        except Exception:  # noqa: BLE001 - a field removed since: its name in words
+        except FieldDoesNotExist:  # a field removed since: its name in words
             pass
     return _humanise(name).lower()
 

@@ -4,9 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from sites.selectors import sites_for
-from tenancy.permissions import ADMIN, COMPLIANCE, member_required
-
 from tenancy.models import Membership
+from tenancy.permissions import ADMIN, COMPLIANCE, member_required
 
 from . import services
 from .labels import Names, describe, local_time, verb_choices, verb_label

@@ -39,7 +39,8 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Bonjour {{ visitor.first_name }},\n\n"
         "Votre visite a été modifiée\u202f: elle est prévue le {{ visit.date }} à {{ visit.time }} "
         "sur le site {{ site.name }}.\n\nVotre code QR\u202f:\n{{ qr_link }}",
-        "{{ organization.name }}\u202f: visite modifiée, {{ visit.date }} à {{ visit.time }}, {{ site.name }}.",
+        "{{ organization.name }}\u202f: visite modifiée, {{ visit.date }} à {{ visit.time }}, "
+        "{{ site.name }}.",
     ),
     (Event.UPDATED, "en"): (
         "Your visit to {{ organization.name }} has changed",
@@ -79,7 +80,8 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
     (Event.DEPARTED, "fr"): (
         "Sortie de {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
-        "Sortie de {{ visitor.full_name }} enregistrée sur le site {{ site.name }} à {{ visit.departed_time }}.",
+        "Sortie de {{ visitor.full_name }} enregistrée sur le site {{ site.name }} "
+        "à {{ visit.departed_time }}.",
         "Vestibule\u202f: sortie de {{ visitor.full_name }} à {{ visit.departed_time }}.",
     ),
     (Event.DEPARTED, "en"): (

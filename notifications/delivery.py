@@ -112,7 +112,9 @@ def transmit(message: Message, attachments) -> str:
         return send_email(message, attachments)
     backend = get_backend()
     callback = status_callback_url(message) if backend.reports_delivery else None
-    return backend.send(to=message.recipient, body=for_sms(message.body), status_callback=callback).provider_id
+    return backend.send(
+        to=message.recipient, body=for_sms(message.body), status_callback=callback
+    ).provider_id
 
 
 def send(organization_id: int, message_id: int) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.registries import retention_types
+from sites.models import Site
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
 
@@ -98,10 +99,14 @@ def run_start(request):
 @member_required(ADMIN, COMPLIANCE)
 def run_detail(request, pk):
     run = get_for_member(PurgeRun.objects.prefetch_related("progress"), pk=pk)
+    proof = purge.figures(run)
+    site_names = dict(
+        Site.objects.filter(pk__in=[t["site"] for t in proof["types"] if t["site"]]).values_list("pk", "name")
+    )
+    for row in proof["types"]:
+        row["site_name"] = site_names.get(row["site"], "")
     return render(
-        request,
-        "retention/run_detail.html",
-        {"run": run, "proof": purge.figures(run), "info": purge.progress_of(run)},
+        request, "retention/run_detail.html", {"run": run, "proof": proof, "info": purge.progress_of(run)}
     )
 
 

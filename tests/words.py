@@ -16,8 +16,8 @@ NNBSP = "\u202f"
 # of the text or a tag. Times (09:12), URLs (https://), ratios and format
 # strings (H:i, %H:%M) have no space after the sign, so they never match; a
 # sign preceded by the narrow no-break space (or a no-break space) is right.
-_SIGN_AFTER_WORD = re.compile(r"(?P<before>[\w)\]»”’}%])(?P<sign>[:;?!])(?=\s|$|<|»)")
-_SIGN_AFTER_SPACE = re.compile(r"(?P<before>[\w)\]»”’}%]) (?P<sign>[:;?!])(?=\s|$|<|»)")
+_SIGN_AFTER_WORD = re.compile(r"(?P<before>[\w)\]»\u201d\u2019}%])(?P<sign>[:;?!])(?=\s|$|<|»)")
+_SIGN_AFTER_SPACE = re.compile(r"(?P<before>[\w)\]»\u201d\u2019}%]) (?P<sign>[:;?!])(?=\s|$|<|»)")
 
 # Known bad French forms.
 BAD_FORMS = [
@@ -48,7 +48,10 @@ CODE_PATTERNS = [
         ),
         "event code",
     ),
-    (re.compile(r"\b(?:visitors|tenancy|sites|documents|badges|retention|reports)\.[a-z]+ #\d+"), "object code"),
+    (
+        re.compile(r"\b(?:visitors|tenancy|sites|documents|badges|retention|reports)\.[a-z]+ #\d+"),
+        "object code",
+    ),
     (re.compile(r"\b(?:user|token|system) #\d+"), "object code"),
     (
         re.compile(
@@ -64,19 +67,22 @@ CODE_PATTERNS = [
 ]
 
 
+def _excerpt(text: str, start: int, end: int) -> str:
+    return " ".join(text[max(0, start) : end].split())
+
+
 def typography_faults(text: str) -> list[str]:
     """French typography and grammar faults in a French text."""
     faults = []
     for pattern in (_SIGN_AFTER_WORD, _SIGN_AFTER_SPACE):
         for match in pattern.finditer(text):
-            start = max(0, match.start() - 30)
-            faults.append(f"space before “{match['sign']}”: …{text[start : match.end() + 10]}…")
+            excerpt = _excerpt(text, match.start() - 30, match.end() + 10)
+            faults.append(f"space before “{match['sign']}”: …{excerpt}…")
     for pattern, what in BAD_FORMS:
         for match in pattern.finditer(text):
             if what == "missing elision" and _ELISION_OK.match(text, match.start()):
                 continue
-            start = max(0, match.start() - 20)
-            faults.append(f"{what}: …{text[start : match.end() + 10]}…")
+            faults.append(f"{what}: …{_excerpt(text, match.start() - 20, match.end() + 10)}…")
     return faults
 
 
@@ -84,8 +90,7 @@ def code_faults(text: str) -> list[str]:
     faults = []
     for pattern, what in CODE_PATTERNS:
         for match in pattern.finditer(text):
-            start = max(0, match.start() - 30)
-            faults.append(f"{what}: …{text[start : match.end() + 20]}…")
+            faults.append(f"{what}: …{_excerpt(text, match.start() - 30, match.end() + 20)}…")
     return faults
 
 
