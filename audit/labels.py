@@ -95,6 +95,7 @@ VERBS = {
     "notification_rule.created": gettext_lazy("Notification rule created"),
     "notification_rule.updated": gettext_lazy("Notification rule changed"),
     "notification_rule.deleted": gettext_lazy("Notification rule deleted"),
+    "notification_config.imported": gettext_lazy("Notification settings imported"),
     # Reports
     "export.created": gettext_lazy("Export requested"),
     "export.downloaded": gettext_lazy("Export downloaded"),
@@ -125,6 +126,8 @@ VERBS = {
     "restore.ticket_commented": gettext_lazy("Comment on a restore request"),
     "restore.previewed": gettext_lazy("Restore previewed"),
     "restore.applied": gettext_lazy("Restore applied"),
+    "support.access_granted": gettext_lazy("Support access granted"),
+    "support.access_revoked": gettext_lazy("Support access revoked"),
 }
 
 # What the journal's target types are called, by model label.
@@ -160,6 +163,9 @@ DATA_LABELS = {
     "kind": gettext_lazy("Kind"),
     "status": gettext_lazy("Status"),
     "rows": gettext_lazy("Rows"),
+    "event": gettext_lazy("Event"),
+    "rule": gettext_lazy("Rule"),
+    "channel": gettext_lazy("Channel"),
 }
 # Keys that repeat the entry's target or are internal: not shown.
 HIDDEN_DATA = {
@@ -294,6 +300,8 @@ class Names:
         "visit_type_id": "visitors.visittype",
         "desk_id": "sites.desk",
         "site_id": "sites.site",
+        "rule": "notifications.notificationrule",
+        "rule_id": "notifications.notificationrule",
     }
 
     def __init__(self, entries=()):
@@ -392,6 +400,8 @@ class Names:
             return self.get(self.DATA_IDS[key], value)
         if key == "data_type":
             return data_type_label(value)
+        if key == "event" and isinstance(value, str):
+            return verb_label(value)
         if key == "dataset":
             return dataset_label(value)
         if key == "fields" and isinstance(value, list):
