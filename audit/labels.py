@@ -282,6 +282,12 @@ def _is_french() -> bool:
     return (get_language() or "fr").startswith("fr")
 
 
+def name_of(obj) -> str:
+    """How one object is called on a screen ("Visite de Jean Martin",
+    "personne effacée", "Règle de notification « Arrivée → hôte »")."""
+    return _name(obj._meta.label_lower, obj)
+
+
 _RELATED = {
     "visitors.visit": ("visitor",),
     "tenancy.membership": ("user",),

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.labels import name_of
 from config.registries import retention_types
 from sites.models import Site
 from sites.selectors import sites_for
@@ -225,7 +226,10 @@ def archive_view(request):
         rtype = retention_types[data_type]
         rows = archive.past_consultation(rtype.queryset(), request.organization, data_type)
         page = Paginator(rows.order_by(f"-{rtype.timestamp_field}"), 50).get_page(request.GET.get("page"))
-        page.rows = [(row, rtype.archive_link(row)) for row in page]
+        page.rows = [
+            (row.pk, name_of(row), getattr(row, rtype.timestamp_field, None), rtype.archive_link(row))
+            for row in page
+        ]
     elif request.method == "GET":
         form = ArchiveForm(initial={"data_type": data_type})
     return render(
