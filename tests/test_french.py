@@ -16,11 +16,10 @@ import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
 
 from tenancy.demo import DEMO, ROLES
 
-from .words import NNBSP, code_faults, typography_faults, visible_text
+from .words import NNBSP, code_faults, journal_some_days_work, typography_faults, visible_text
 
 BASE = Path(settings.BASE_DIR)
 CATALOGUES = sorted(
@@ -87,41 +86,6 @@ def demo(db):
     call_command("seed_demo", verbosity=0)
     journal_some_days_work(DEMO[0]["slug"])
     return DEMO[0]
-
-
-def journal_some_days_work(slug):
-    """Journal entries of the kinds a person reads (an arrival at a desk, a
-    change with its fields, a cancellation, an export, a person erased since),
-    as their services record them, so the journal and send log have rows."""
-    from audit import services as audit
-    from sites.models import Desk
-    from tenancy.context import Actor, current_actor
-    from tenancy.models import Membership, Organization
-    from tenancy.scope import tenant_scope
-    from visitors.models import Visit
-
-    org = Organization.objects.get(slug=slug)
-    with tenant_scope(org):
-        admin = Membership.objects.get(role="admin")
-        token = current_actor.set(Actor(user_id=admin.user_id))
-        try:
-            visits = list(Visit.objects.select_related("visitor").order_by("pk")[:3])
-            desk = Desk.objects.filter(site=visits[0].site).first()
-            data = {"visit_id": visits[0].pk, "visitor_id": visits[0].visitor_id, "host_id": admin.pk}
-            audit.record(
-                "visit.arrived", target=visits[0], site=visits[0].site_id, data={**data, "desk_id": desk.pk}
-            )
-            audit.record(
-                "visit.updated", target=visits[1], site=visits[1].site_id, data={"fields": ["expected_at"]}
-            )
-            audit.record("visit.cancelled", target=visits[2], site=visits[2].site_id, data={})
-            audit.record("export.created", data={"dataset": "visits"})
-            audit.record("retention.archive_opened", data={"data_type": "visitor_identities"})
-            erased = visits[2].visitor
-            erased.first_name, erased.last_name, erased.anonymized_at = "", "", timezone.now()
-            erased.save()
-        finally:
-            current_actor.reset(token)
 
 
 def _menu(client):
