@@ -95,9 +95,12 @@ def test_g_every_menu_entry_opens_in_words(live_server, demo, role, language):
             person.click(page.locator("nav.side a").nth(index))
             page.wait_for_load_state("load")
             path = page.url.removeprefix(live_server.url).split("?")[0]
-            expect(page.locator("html")).to_have_attribute("lang", language)
             if path.startswith(DEVELOPER_PAGES):
+                # Swagger's own page has no menu: the person comes back.
+                page.go_back()
+                person.clicks += 1
                 continue
+            expect(page.locator("html")).to_have_attribute("lang", language)
             text = page.locator("body").inner_text()
             faults += [f"{name} ({path}): {fault}" for fault in code_faults(text)]
             if language == "fr":
