@@ -76,6 +76,7 @@ def test_the_typography_check_knows_prose_from_times_and_urls():
     assert typography_faults("1 modèles") and not typography_faults("12 modèles")
     assert code_faults("user #2 a fait visit.pre_registered sur visitors.visit #618, {'a': 1}, None")
     assert code_faults("Arrivée enregistrée à 09:12 par Marie Dupont") == []
+    assert code_faults("Jeu de données inconnu : None") and code_faults("None ticked: all.") == []
 
 
 # --- rendered pages ----------------------------------------------------------------
@@ -97,15 +98,35 @@ def _menu(client):
     return [link for link in dict.fromkeys(links) if not link.startswith("/api/")]
 
 
+# Links that download a file, act, or leave for the API.
+_NOT_A_PAGE = re.compile(r"\.(csv|pdf|zip|png|json)\b|download|stream|logout|/api/|/static/|badge")
+
+
 def _pages(role, language):
+    """Every menu entry of the role, then every page those link to (one level
+    deeper: details, forms), one page per URL shape."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(get_user_model().objects.get(email=f"{role}@{DEMO[0]['slug']}.demo"))
-    for link in _menu(client):
+    menu = _menu(client)
+    links, shapes = list(menu), set()
+    for link in links:
+        shape = re.sub(r"\d+", "N", link.split("?")[0])
+        if shape in shapes:
+            continue
+        shapes.add(shape)
         response = client.get(link, follow=True)
+        if link in menu and "text/html" in response.get("Content-Type", ""):
+            page = response.content.decode()
+            main = page[page.find("<main") :]
+            links += [
+                h.replace("&amp;", "&")
+                for h in re.findall(r'href="(/[^"#]*)"', main)
+                if not _NOT_A_PAGE.search(h)
+            ]
         yield link, response
 
 
@@ -114,6 +135,8 @@ def test_each_role_menu_in_french_reads_as_french(demo, role):
     faults = []
     for link, response in _pages(role, "fr"):
         assert response.status_code == 200, f"{link}: {response.status_code}"
+        if "text/html" not in response["Content-Type"]:
+            continue
         text = visible_text(response.content.decode())
         faults += [f"{link}: {f}" for f in typography_faults(text) + code_faults(text)]
     assert not faults, "\n".join(faults)
@@ -124,7 +147,23 @@ def test_each_role_menu_in_english_shows_no_code(demo, role):
     faults = []
     for link, response in _pages(role, "en"):
         assert response.status_code == 200, f"{link}: {response.status_code}"
+        if "text/html" not in response["Content-Type"]:
+            continue
         text = visible_text(response.content.decode())
         assert "Vestibule" in text
         faults += [f"{link}: {f}" for f in code_faults(text)]
+    assert not faults, "\n".join(faults)
+
+
+def test_shipped_french_messages_follow_french_typography():
+    """The e-mails and SMS every organization starts with (notifications.defaults)."""
+    from notifications.defaults import TEXTS
+
+    faults = [
+        f"{event} ({part}): {fault}"
+        for (event, language), texts in TEXTS.items()
+        if language == "fr"
+        for part, text in zip(("subject", "e-mail", "SMS"), texts, strict=True)
+        for fault in typography_faults(text)
+    ]
     assert not faults, "\n".join(faults)

@@ -61,7 +61,8 @@ CODE_PATTERNS = [
         "data code",
     ),
     (re.compile(r"\banonymise\b"), "action code"),
-    (re.compile(r"\bNone\b"), "None"),
+    # Python's None; not the English word in a sentence ("None ticked: all.").
+    (re.compile(r"\bNone\b(?! [a-z])"), "None"),
     (re.compile(r"\{'[a-z_]+': "), "Python dict"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"), "ISO date and time"),
 ]
