@@ -166,6 +166,25 @@ DATA_LABELS = {
     "event": gettext_lazy("Event"),
     "rule": gettext_lazy("Rule"),
     "channel": gettext_lazy("Channel"),
+    "user_id": gettext_lazy("User"),
+    "list": gettext_lazy("Recipient list"),
+    "list_id": gettext_lazy("Recipient list"),
+    "member_ids": gettext_lazy("Members"),
+    "site_ids": gettext_lazy("Sites"),
+    "sites": gettext_lazy("Sites"),
+    "lists": gettext_lazy("Recipient lists"),
+    "rules": gettext_lazy("Rules"),
+    "desk": gettext_lazy("Desk"),
+    "data_types": gettext_lazy("Data types"),
+    "columns": gettext_lazy("Columns"),
+    "language": gettext_lazy("Language"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "filters": gettext_lazy("Filters"),
+    "size": gettext_lazy("Size"),
+    "attempts": gettext_lazy("Attempts"),
+    "deadline": gettext_lazy("Deadline"),
+    "is_active": gettext_lazy("Active"),
 }
 # Keys that repeat the entry's target or are internal: not shown.
 HIDDEN_DATA = {
@@ -185,6 +204,8 @@ HIDDEN_DATA = {
     "policy",
     "started_at",
     "finished_at",
+    "assignment",
+    "grant",
 }
 
 ERASED = pgettext_lazy("journal", "erased person")
@@ -268,6 +289,9 @@ def _name(label: str, obj) -> str:
         return obj.name
     if label in ("sites.site", "sites.desk"):
         return obj.name
+    if label == "documents.consenttext" and obj.current_version_id:
+        title = capfirst(str(type(obj)._meta.verbose_name))
+        return f"{title} « {obj} »" if _is_french() else f"{title} “{obj}”"
     model = type(obj)
     title = capfirst(str(model._meta.verbose_name))
     name = getattr(obj, "name", "") or getattr(obj, "reason", "")
@@ -308,6 +332,18 @@ class Names:
         "site_id": "sites.site",
         "rule": "notifications.notificationrule",
         "rule_id": "notifications.notificationrule",
+        "user_id": "tenancy.user",
+        "list": "notifications.recipientlist",
+        "list_id": "notifications.recipientlist",
+        "desk": "sites.desk",
+    }
+    # data key -> model label of the ids listed under it
+    LIST_IDS = {
+        "member_ids": "tenancy.membership",
+        "site_ids": "sites.site",
+        "sites": "sites.site",
+        "lists": "notifications.recipientlist",
+        "rules": "notifications.notificationrule",
     }
 
     def __init__(self, entries=()):
@@ -404,6 +440,14 @@ class Names:
     def _value(self, key, value, model) -> str:
         if key in self.DATA_IDS and str(value).isdigit():
             return self.get(self.DATA_IDS[key], value)
+        if key in self.LIST_IDS and isinstance(value, list) and all(str(v).isdigit() for v in value):
+            return ", ".join(self.get(self.LIST_IDS[key], v) for v in value)
+        if key == "role" and isinstance(value, str):
+            from tenancy.models import Role
+
+            return str(dict(Role.choices).get(value, value))
+        if key == "data_types" and isinstance(value, list):
+            return ", ".join(data_type_label(v) for v in value)
         if key == "data_type":
             return data_type_label(value)
         if key == "event" and isinstance(value, str):
@@ -413,7 +457,11 @@ class Names:
         if key == "fields" and isinstance(value, list):
             return ", ".join(_field_label(model, name) for name in value)
         if key in ("before", "after") and isinstance(value, dict):
-            return ", ".join(f"{_humanise(k)} {self._plain(v)}" for k, v in value.items())
+            return ", ".join(
+                f"{DATA_LABELS.get(k) or _humanise(k)} {self._value(k, v, model)}"
+                for k, v in value.items()
+                if v not in (None, "", [])
+            )
         if key in ("counts", "types") and isinstance(value, dict):
             return ", ".join(f"{data_type_label(k)} {self._plain(v)}" for k, v in value.items())
         return self._plain(value)
