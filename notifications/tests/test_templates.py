@@ -107,7 +107,7 @@ def test_an_sms_over_ten_segments_is_refused(a, scoped):
             services.save_template(
                 organization=a.org, event="visit.arrived", channel="sms", language="fr", body="ê" * 700
             )
-    assert "11 segments (UCS-2)" in refused.value.message_dict["body"][0]
+    assert "segments (11, UCS-2)" in refused.value.message_dict["body"][0]
 
 
 def test_shipped_defaults_are_valid_in_both_languages():
