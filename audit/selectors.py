@@ -51,7 +51,26 @@ def journal_entries(membership, params):
             if not str(value).isdigit():
                 raise FilterError(field, _("Enter a whole number."))
             entries = entries.filter(**{column: int(value)})
+    person = (params.get("person") or "").strip()
+    if person:
+        entries = entries.filter(actor_id__in=people_matching(person))
     verb = params.get("verb")
     if verb:
         entries = entries.filter(verb__startswith=verb) if verb.endswith(".") else entries.filter(verb=verb)
     return entries.order_by("-seq")
+
+
+def people_matching(text: str) -> list[int]:
+    """Ids of the organization's members whose name or e-mail contains `text`
+    (accent- and case-insensitive), for the journal's person filter."""
+    import unicodedata
+
+    from django.db.models import Q
+
+    from tenancy.models import Membership
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    members = Membership.objects.filter(
+        Q(user__full_name__unaccent__icontains=plain) | Q(user__email__icontains=plain)
+    )
+    return list(members.values_list("user_id", flat=True).distinct())

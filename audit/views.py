@@ -4,9 +4,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from sites.selectors import sites_for
+from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, member_required
 
 from . import services
+from .labels import Names, describe, local_time, verb_choices, verb_label
 from .selectors import FilterError, journal_entries
 
 
@@ -19,6 +21,20 @@ def journal(request):
         error = exc
         entries = journal_entries(request.membership, {})
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    names = Names(page)
+    rows = [
+        {
+            "entry": e,
+            "time": local_time(e, names),
+            "action": verb_label(e.verb),
+            "actor": names.actor(e),
+            "object": names.target(e),
+            "site": names.site(e),
+            "details": names.details(e),
+            "sentence": describe(e, names),
+        }
+        for e in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -26,6 +42,9 @@ def journal(request):
         "audit/journal.html",
         {
             "page": page,
+            "rows": rows,
+            "verbs": verb_choices(),
+            "people": Membership.objects.select_related("user").order_by("user__full_name"),
             "error": error,
             "filters": request.GET,
             "query": query.urlencode(),

@@ -20,10 +20,10 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Bonjour {{ visitor.first_name }},\n\n"
         "{{ host.name }} vous attend le {{ visit.date }} à {{ visit.time }} sur le site "
         "{{ site.name }} ({{ site.address }}).\n\n"
-        "Présentez ce code QR à l'accueil pour un enregistrement rapide :\n{{ qr_link }}\n\n"
+        "Présentez ce code QR à l'accueil pour un enregistrement rapide\u202f:\n{{ qr_link }}\n\n"
         "{{ visit.links }}",
-        "{{ organization.name }}: visite le {{ visit.date }} a {{ visit.time }}, {{ site.name }}. "
-        "Code QR: {{ qr_link }}",
+        "{{ organization.name }}\u202f: visite le {{ visit.date }} à {{ visit.time }}, {{ site.name }}. "
+        "Code QR\u202f: {{ qr_link }}",
     ),
     (Event.PRE_REGISTERED, "en"): (
         "Your visit to {{ organization.name }} on {{ visit.date }}",
@@ -37,9 +37,10 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
     (Event.UPDATED, "fr"): (
         "Votre visite chez {{ organization.name }} a changé",
         "Bonjour {{ visitor.first_name }},\n\n"
-        "Votre visite a été modifiée : vous êtes attendu(e) le {{ visit.date }} à {{ visit.time }} "
-        "sur le site {{ site.name }}.\n\nVotre code QR :\n{{ qr_link }}",
-        "{{ organization.name }}: visite modifiee, {{ visit.date }} a {{ visit.time }}, {{ site.name }}.",
+        "Votre visite a été modifiée\u202f: elle est prévue le {{ visit.date }} à {{ visit.time }} "
+        "sur le site {{ site.name }}.\n\nVotre code QR\u202f:\n{{ qr_link }}",
+        "{{ organization.name }}\u202f: visite modifiée, {{ visit.date }} à {{ visit.time }}, "
+        "{{ site.name }}.",
     ),
     (Event.UPDATED, "en"): (
         "Your visit to {{ organization.name }} has changed",
@@ -49,12 +50,12 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "{{ organization.name }}: visit changed, {{ visit.date }} at {{ visit.time }}, {{ site.name }}.",
     ),
     (Event.CANCELLED, "fr"): (
-        "Visite annulée : {{ visit.date }}",
+        "Visite annulée\u202f: {{ visit.date }}",
         "Bonjour {{ recipient.name }},\n\n"
         "La visite de {{ visitor.full_name }} prévue le {{ visit.date }} à {{ visit.time }} "
         "sur le site {{ site.name }} est annulée."
         "\n\n{{ visit.cancellation_reason }}",
-        "{{ organization.name }}: la visite du {{ visit.date }} a {{ visit.time }} est annulee.",
+        "{{ organization.name }}\u202f: la visite du {{ visit.date }} à {{ visit.time }} est annulée.",
     ),
     (Event.CANCELLED, "en"): (
         "Visit cancelled: {{ visit.date }}",
@@ -65,11 +66,11 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "{{ organization.name }}: the visit on {{ visit.date }} at {{ visit.time }} is cancelled.",
     ),
     (Event.ARRIVED, "fr"): (
-        "{{ visitor.full_name }} est arrivé(e)",
+        "Arrivée de {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
-        "{{ visitor.full_name }} ({{ visitor.company }}) est arrivé(e) à {{ visit.arrived_time }} "
+        "Arrivée de {{ visitor.full_name }} ({{ visitor.company }}) enregistrée à {{ visit.arrived_time }} "
         "à l'accueil {{ desk.name }}, site {{ site.name }}.",
-        "Vestibule: {{ visitor.full_name }} est arrive(e) a {{ visit.arrived_time }}, {{ desk.name }}.",
+        "Vestibule\u202f: arrivée de {{ visitor.full_name }} à {{ visit.arrived_time }}, {{ desk.name }}.",
     ),
     (Event.ARRIVED, "en"): (
         "{{ visitor.full_name }} has arrived",
@@ -79,10 +80,11 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Vestibule: {{ visitor.full_name }} arrived at {{ visit.arrived_time }}, {{ desk.name }}.",
     ),
     (Event.DEPARTED, "fr"): (
-        "{{ visitor.full_name }} est reparti(e)",
+        "Sortie de {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
-        "{{ visitor.full_name }} a quitté le site {{ site.name }} à {{ visit.departed_time }}.",
-        "Vestibule: {{ visitor.full_name }} est reparti(e) a {{ visit.departed_time }}.",
+        "Sortie de {{ visitor.full_name }} enregistrée sur le site {{ site.name }} "
+        "à {{ visit.departed_time }}.",
+        "Vestibule\u202f: sortie de {{ visitor.full_name }} à {{ visit.departed_time }}.",
     ),
     (Event.DEPARTED, "en"): (
         "{{ visitor.full_name }} has left",
@@ -93,10 +95,10 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
     (Event.OVERDUE, "fr"): (
         "{{ visitor.full_name }} est encore sur site",
         "Bonjour {{ recipient.name }},\n\n"
-        "{{ visitor.full_name }} ({{ visitor.company }}) est toujours enregistré(e) sur le site "
-        "{{ site.name }} alors que sa visite devait se terminer à {{ visit.until }}.",
-        "Vestibule: {{ visitor.full_name }} est encore sur site ({{ site.name }}), "
-        "fin prevue {{ visit.until }}.",
+        "La visite de {{ visitor.full_name }} ({{ visitor.company }}) est toujours en cours sur le site "
+        "{{ site.name }} alors qu'elle devait se terminer à {{ visit.until }}.",
+        "Vestibule\u202f: {{ visitor.full_name }} est encore sur site ({{ site.name }}), "
+        "fin prévue {{ visit.until }}.",
     ),
     (Event.OVERDUE, "en"): (
         "{{ visitor.full_name }} is still on site",
@@ -107,11 +109,11 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "expected end {{ visit.until }}.",
     ),
     (Event.DENIED, "fr"): (
-        "Visite refusée : {{ visitor.full_name }}",
+        "Visite refusée\u202f: {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
         "La visite de {{ visitor.full_name }} prévue le {{ visit.date }} sur le site {{ site.name }} "
         "a été refusée.",
-        "Vestibule: visite de {{ visitor.full_name }} refusee ({{ site.name }}).",
+        "Vestibule\u202f: visite de {{ visitor.full_name }} refusée ({{ site.name }}).",
     ),
     (Event.DENIED, "en"): (
         "Visit refused: {{ visitor.full_name }}",
@@ -120,12 +122,12 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Vestibule: visit of {{ visitor.full_name }} refused ({{ site.name }}).",
     ),
     (Event.PENDING_APPROVAL, "fr"): (
-        "Visite à approuver : {{ visitor.full_name }}",
+        "Visite à approuver\u202f: {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
         "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
         "{{ visit.time }}, site {{ site.name }}, attend votre approbation."
         "\n\nPour l'approuver ou la refuser\u202f: {{ visit.url }}",
-        "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} a approuver.",
+        "Vestibule\u202f: visite de {{ visitor.full_name }} le {{ visit.date }} à approuver.",
     ),
     (Event.PENDING_APPROVAL, "en"): (
         "Visit to approve: {{ visitor.full_name }}",
@@ -140,7 +142,7 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Bonjour {{ recipient.name }},\n\n"
         "{{ visitor.full_name }} a signé un consentement pour sa visite du {{ visit.date }} "
         "sur le site {{ site.name }}.",
-        "Vestibule: {{ visitor.full_name }} a signe un consentement.",
+        "Vestibule\u202f: {{ visitor.full_name }} a signé un consentement.",
     ),
     (Event.CONSENT_SIGNED, "en"): (
         "{{ visitor.full_name }} signed a consent",

@@ -25,6 +25,7 @@ from .email import send_email
 from .models import Channel, Message, Status
 from .outbox import INVITATION_EVENTS, load_visit, public_url
 from .sms import SmsError, get_backend
+from .templating import for_sms
 
 log = logging.getLogger(__name__)
 CALLBACK_SALT = "vestibule.twilio-status"
@@ -111,7 +112,9 @@ def transmit(message: Message, attachments) -> str:
         return send_email(message, attachments)
     backend = get_backend()
     callback = status_callback_url(message) if backend.reports_delivery else None
-    return backend.send(to=message.recipient, body=message.body, status_callback=callback).provider_id
+    return backend.send(
+        to=message.recipient, body=for_sms(message.body), status_callback=callback
+    ).provider_id
 
 
 def send(organization_id: int, message_id: int) -> str:

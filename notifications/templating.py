@@ -102,10 +102,23 @@ class SmsLength:
     segments: int
 
 
+# French typography puts a narrow no-break space before : ; ? ! and inside « »;
+# GSM-7 has no such space, and one character outside it would turn the whole
+# SMS to UCS-2 (70 characters a segment instead of 160): an SMS goes out with a
+# plain space there.
+_SMS_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+def for_sms(text: str) -> str:
+    """The text an SMS carries (see _SMS_SPACES)."""
+    return text.translate(_SMS_SPACES)
+
+
 def sms_length(text: str) -> SmsLength:
     """Segments as an operator counts them: one GSM-7 segment holds 160
     characters (153 when concatenated, escape characters count twice); one
     character outside GSM-7 switches the whole message to UCS-2: 70 (67)."""
+    text = for_sms(text)
     if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text):
         units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
         single, multi, encoding = 160, 153, "GSM-7"

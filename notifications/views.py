@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from audit.labels import Names, verb_label
 from sites.models import Site
 from tenancy.models import LANGUAGE_CHOICES
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
@@ -194,8 +195,15 @@ def config_import(request):
 def message_log(request):
     rows = filter_messages(request.GET)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    names = Names()
     for message in page:
         message.masked = mask(message.channel, message.recipient)
+        message.event_label = verb_label(message.event)
+    visit_names = {}
+    for message in page:
+        if message.visit_id and message.visit_id not in visit_names:
+            visit_names[message.visit_id] = names.get("visitors.visit", message.visit_id)
+        message.visit_name = visit_names.get(message.visit_id, "")
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -203,7 +211,7 @@ def message_log(request):
         "sites": Site.objects.all(),
         "channels": Channel.choices,
         "statuses": Status.choices,
-        "events": Event.choices,
+        "events": [(value, verb_label(value)) for value, _label in Event.choices],
         "filters": request.GET,
         "query": query.urlencode(),
     }
@@ -217,7 +225,16 @@ def message_detail(request, pk):
     shown = (
         message.recipient if request.membership.role == ADMIN else mask(message.channel, message.recipient)
     )
-    return render(request, "notifications/message_detail.html", {"message": message, "recipient": shown})
+    context = {
+        "message": message,
+        "recipient": shown,
+        "event_label": verb_label(message.event),
+        "visit_name": Names().get("visitors.visit", message.visit_id) if message.visit_id else "",
+        "wording": _("Default wording")
+        if message.template in ("", "default")
+        else _("Organization's own template"),
+    }
+    return render(request, "notifications/message_detail.html", context)
 
 
 @require_POST

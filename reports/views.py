@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,8 @@ from .forms import ScheduleForm
 from .selectors import jobs_for, schedules_for
 
 LIST_FILTERS = ("sites", "desks", "visit_types", "statuses")
+# Without a charset a browser reads the French message as Latin-1 (mojibake).
+PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
 def filters_from(query) -> dict:
@@ -55,10 +58,20 @@ def reports(request):
         preview = previews.preview(request.membership, dataset.key, filters, columns)
     except FilterError as exc:
         error = exc
+    chosen = columns or dataset.default_columns()
+    # "Download now" takes the dataset and columns shown, also on the page as
+    # first opened (no query string yet).
+    stream = [("dataset", dataset.key)]
+    stream += [
+        (name, v) for name, value in filters.items() for v in ([value] if isinstance(value, str) else value)
+    ]
+    stream += [("columns", key) for key in (preview.keys if preview else chosen)]
     context = {
         "dataset": dataset,
         "filters": filters,
-        "chosen": columns or dataset.default_columns(),
+        "chosen": chosen,
+        "stream_query": urlencode(stream),
+        "time_zones": sorted({s.timezone for s in sites_for(request.membership)}),
         "preview": preview,
         "error": error,
         "query": request.GET.urlencode(),
@@ -81,7 +94,7 @@ def export_create(request):
             delimiter=request.POST.get("delimiter") or ";",
         )
     except FilterError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, exc.message)
         return redirect("reports")
     messages.success(request, _("Export queued: it appears below with its progress."))
     return redirect("reports")
@@ -103,23 +116,23 @@ def export_stream(request):
     """Small exports straight back to the browser, without a job."""
     try:
         selection = select(
-            request.GET.get("dataset"),
+            request.GET.get("dataset") or "visits",
             request.membership,
             filters_from(request.GET),
             request.GET.getlist("columns"),
         )
     except FilterError as exc:
-        return HttpResponse(f"{exc.field}: {exc.message}", status=400, content_type="text/plain")
+        return HttpResponse(exc.message, status=400, content_type=PLAIN_TEXT)
     delimiter = request.GET.get("delimiter") or ";"
     if delimiter not in (";", ","):
-        return HttpResponse("delimiter", status=400, content_type="text/plain")
+        return HttpResponse(_("Use ';' or ','."), status=400, content_type=PLAIN_TEXT)
     total = selection.queryset().count()
     if total > services.SMALL_EXPORT_ROWS:
         return HttpResponse(
             _("%(n)d rows: more than %(max)d, please use an export.")
             % {"n": total, "max": services.SMALL_EXPORT_ROWS},
             status=413,
-            content_type="text/plain",
+            content_type=PLAIN_TEXT,
         )
     services.record_download_direct(selection=selection)
     response = StreamingHttpResponse(
@@ -141,9 +154,17 @@ def dashboard_view(request):
     try:
         figures = dashboard.figures(request.membership, params)
     except FilterError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, exc.message)
         figures = dashboard.figures(request.membership, {})
     chart = charts.bar_chart
+    if figures["messages_by_channel"] is not None:
+        from notifications.models import Channel, Status
+
+        channels, statuses = dict(Channel.choices), dict(Status.choices)
+        figures["messages_by_channel"] = [
+            (channels.get(channel, channel), statuses.get(status, status), n)
+            for channel, status, n in figures["messages_by_channel"]
+        ]
     context = {
         "figures": figures,
         "filters": figures["selection"].filters,
@@ -172,7 +193,7 @@ def schedules(request):
             try:
                 scheduling.create_schedule(membership=request.membership, **form.values())
             except FilterError as exc:
-                form.add_error(None, f"{exc.field}: {exc.message}")
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Schedule saved."))
                 return redirect("export_schedules")
@@ -189,7 +210,7 @@ def schedule_edit(request, pk):
             fresh = schedules_for(request.membership).get(pk=schedule.pk)
             scheduling.update_schedule(schedule=fresh, membership=request.membership, **form.values())
         except FilterError as exc:
-            form.add_error(None, f"{exc.field}: {exc.message}")
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Schedule saved."))
             return redirect("export_schedules")

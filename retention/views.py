@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.labels import name_of
 from config.registries import retention_types
+from sites.models import Site
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
 
@@ -98,10 +100,14 @@ def run_start(request):
 @member_required(ADMIN, COMPLIANCE)
 def run_detail(request, pk):
     run = get_for_member(PurgeRun.objects.prefetch_related("progress"), pk=pk)
+    proof = purge.figures(run)
+    site_names = dict(
+        Site.objects.filter(pk__in=[t["site"] for t in proof["types"] if t["site"]]).values_list("pk", "name")
+    )
+    for row in proof["types"]:
+        row["site_name"] = site_names.get(row["site"], "")
     return render(
-        request,
-        "retention/run_detail.html",
-        {"run": run, "proof": purge.figures(run), "info": purge.progress_of(run)},
+        request, "retention/run_detail.html", {"run": run, "proof": proof, "info": purge.progress_of(run)}
     )
 
 
@@ -220,7 +226,10 @@ def archive_view(request):
         rtype = retention_types[data_type]
         rows = archive.past_consultation(rtype.queryset(), request.organization, data_type)
         page = Paginator(rows.order_by(f"-{rtype.timestamp_field}"), 50).get_page(request.GET.get("page"))
-        page.rows = [(row, rtype.archive_link(row)) for row in page]
+        page.rows = [
+            (row.pk, name_of(row), getattr(row, rtype.timestamp_field, None), rtype.archive_link(row))
+            for row in page
+        ]
     elif request.method == "GET":
         form = ArchiveForm(initial={"data_type": data_type})
     return render(

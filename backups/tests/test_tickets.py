@@ -82,7 +82,9 @@ def test_visit_ids_of_another_organization_are_refused(window, orgs, client_for)
         )
     client = client_for(orgs.a.members["admin"])
     response = client.post(reverse("restore_ticket_create"), _post(window, orgs.a, visit_ids=str(theirs.pk)))
-    assert f"n'existent pas dans votre organisation : {theirs.pk}" in html.unescape(response.content.decode())
+    assert f"n'existent pas dans votre organisation\u202f: {theirs.pk}" in html.unescape(
+        response.content.decode()
+    )
     api = client.post(
         "/api/v1/restore-tickets/",
         {**_post(window, orgs.a), "visit_ids": [theirs.pk]},

@@ -38,7 +38,7 @@ def test_a_bad_template_is_refused_when_saved_with_the_line(a, scoped):
             subject="Arrivée",
             body="Bonjour\n{{ visiteur.nom }}",
         )
-    assert refused.value.message_dict["body"] == ["Ligne 2 : variable inconnue « visiteur.nom »."]
+    assert refused.value.message_dict["body"] == ["Ligne 2\u202f: variable inconnue « visiteur.nom »."]
     with scoped(a.org):
         assert not MessageTemplate.objects.exists()
 
@@ -107,7 +107,7 @@ def test_an_sms_over_ten_segments_is_refused(a, scoped):
             services.save_template(
                 organization=a.org, event="visit.arrived", channel="sms", language="fr", body="ê" * 700
             )
-    assert "11 segments (UCS-2)" in refused.value.message_dict["body"][0]
+    assert "segments (11, UCS-2)" in refused.value.message_dict["body"][0]
 
 
 def test_shipped_defaults_are_valid_in_both_languages():

@@ -226,7 +226,7 @@ def test_archived_journal_entries_leave_the_journal(orgs, client_for):
         assert found == {new.pk}
         assert client.get(f"/api/v1/journal/{old.pk}/").status_code == 404
         page = client.get("/journal/").content.decode()
-        assert "test.current_probe" in page and "test.archived_probe" not in page
+        assert "Test current probe" in page and "Test archived probe" not in page  # verbs in words
     page = open_archive(client_for(orgs.a.members["compliance"]), "journal")
     assert f"<td>{old.pk}</td>" in page and f"<td>{new.pk}</td>" not in page
 

@@ -43,7 +43,7 @@ def test_purge_report_downloads_as_csv_and_pdf(orgs, client_for):
     text = csv_response.content.decode()
     run.refresh_from_db()
     assert run.digest in text
-    assert "visits" in text
+    assert "Visites" in text and "visits" not in text  # the data type in words
     pdf = client.get(f"/api/v1/purge-runs/{run.pk}/report.pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     extracted = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
