@@ -19,7 +19,7 @@ from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
 
-from . import configuration, selectors, services
+from . import configuration, contact, selectors, services
 from .codes import resolve_code
 from .errors import VisitError
 from .models import KioskToken, Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
@@ -60,6 +60,23 @@ class VisitorSerializer(PrebuiltFields, serializers.ModelSerializer):
         model = Visitor
         fields = ["id", "first_name", "last_name", "email", "phone", "company", "language"]
         read_only_fields = ["id"]
+        extra_kwargs = {
+            "phone": {"help_text": "Stored in E.164 (+33612345678); national numbers are read as French."}
+        }
+
+    # The same checks as every other path that saves a visitor (visitors.contact).
+    def validate_email(self, value):
+        return _contact(contact.clean_email, value)
+
+    def validate_phone(self, value):
+        return _contact(contact.clean_phone, value)
+
+
+def _contact(check, value):
+    try:
+        return check(value)
+    except contact.ContactError as exc:
+        raise ValidationError(exc.message) from None
 
 
 class VisitTypeSerializer(serializers.ModelSerializer):
