@@ -19,7 +19,7 @@ from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
 
-from . import configuration, contact, selectors, services
+from . import configuration, contact, invitations, selectors, services
 from .codes import resolve_code
 from .errors import VisitError
 from .models import KioskToken, Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
@@ -162,6 +162,30 @@ class VisitSerializer(PrebuiltFields, serializers.ModelSerializer):
         if desk is not None and site is not None and desk.site_id != site.pk:
             raise ValidationError({"desk": [_("This desk belongs to another site.")]})
         return attrs
+
+
+class VisitCreatedSerializer(VisitSerializer):
+    """A new visit, and what became of its invitation."""
+
+    invitation = serializers.ChoiceField(
+        choices=[
+            (invitations.QUEUED, "queued"),
+            (invitations.AWAITING_APPROVAL, "awaiting_approval"),
+            (invitations.NO_EMAIL, "no_email"),
+            (invitations.NOT_SENT, "not_sent"),
+        ],
+        read_only=True,
+        help_text=(
+            "queued: the invitation is in the send log and leaves after the commit; "
+            "awaiting_approval: it leaves once the visit is approved; "
+            "no_email: the visitor has no e-mail address; "
+            "not_sent: the organization's invitation rule is off."
+        ),
+    )
+
+    class Meta(VisitSerializer.Meta):
+        fields = [*VisitSerializer.Meta.fields, "invitation"]
+        read_only_fields = [*VisitSerializer.Meta.read_only_fields, "invitation"]
 
 
 # What `Scoped` answers for a desk outside the perimeter, for the arrival that
@@ -309,6 +333,7 @@ class VisitViewSet(viewsets.ModelViewSet):
     def _membership(self):
         return self.request.membership
 
+    @extend_schema(responses={201: VisitCreatedSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -332,7 +357,8 @@ class VisitViewSet(viewsets.ModelViewSet):
             )
         except VisitError as exc:
             return conflict(exc)
-        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+        body = VisitCreatedSerializer(visit, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         visit = self.get_object()
@@ -555,6 +581,7 @@ class KioskTokenViewSet(
     def get_queryset(self):
         return selectors.kiosk_tokens()
 
+    @extend_schema(responses={201: VisitCreatedSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
