@@ -15,6 +15,12 @@
 4. Progress (lines checked, visits imported) goes to the cache, the only place
    the screen can read while the transaction is open; it is the heartbeat too.
 5. The stored file is deleted once the job is over.
+
+All or nothing has a price: from its first visit to its commit, the import
+holds the organization's journal head (each journal entry is chained to the
+previous one), so that organization's other journaled actions (arrivals at the
+desk) wait for it. About 5 to 75 ms a line depending on the machine's load:
+seconds for a usual file, minutes for one of MAX_ROWS.
 """
 
 import datetime

@@ -134,7 +134,13 @@ def build_message(visit, kind: str) -> EmailMultiAlternatives | None:
 
 def send_invitation(visit, kind: str) -> bool:
     """The one place an invitation leaves: build it, hand it to `sender`. True
-    when the sender took it (a sender returning False wrote nothing)."""
+    when the sender took it (a sender returning False wrote nothing). A sender
+    that writes outbox rows builds its own messages: it gets None rather than
+    an e-mail rendered (templates, QR code) only to be thrown away."""
+    if getattr(sender, "writes_outbox", False):
+        if visit.visitor is None or not visit.visitor.email:
+            return False
+        return sender(None, visit=visit, kind=kind) is not False
     message = build_message(visit, kind)
     if message is None:
         return False
