@@ -309,3 +309,71 @@ def test_someone_else_s_import_is_not_shown(orgs, api, scoped, store, vtype):
     assert api(orgs.a, "host").get(url).status_code == 404
     assert api(orgs.a, "admin").get(url).status_code == 200
     assert api(orgs.b, "admin").get(url).status_code == 404
+
+
+# The worker, in a process of its own, stops for good after its third visit.
+WORKER = """
+import sys, time
+import django
+django.setup()
+from visitors import imports, services
+real, calls = services.pre_register, []
+def slow(**kwargs):
+    visit = real(**kwargs)
+    calls.append(visit.pk)
+    if len(calls) == 3:
+        print("three visits created", flush=True)
+        time.sleep(120)
+    return visit
+services.pre_register = slow
+imports.run_import(organization_id=int(sys.argv[1]), job_id=int(sys.argv[2]))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_by_sigkill_leaves_nothing_and_the_job_resumes(
+    orgs, api, scoped, store, vtype
+):
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    upload(api(orgs.a, "admin"), orgs.a.site, (HEADER + lines(6)).encode())
+    job = job_of(orgs, scoped)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(store),
+    }
+    with subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(orgs.a.org.pk), str(job.pk)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as worker:
+        try:
+            ready, _w, _x = select.select([worker.stdout], [], [], 120)
+            assert ready, "the worker never got going"
+            assert worker.stdout.readline().strip() == "three visits created", worker.stderr.read()
+            os.kill(worker.pid, signal.SIGKILL)
+            assert worker.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    # Its connection is gone with it: PostgreSQL rolled the three visits back.
+    assert visits(orgs, scoped) == 0
+    stuck = job_of(orgs, scoped)
+    assert (stuck.status, stuck.attempts) == (ImportStatus.RUNNING, 1)
+    cache.delete(imports._progress_key(job.pk))  # no heartbeat any more
+    assert work(orgs, job) is True
+    done = job_of(orgs, scoped)
+    assert (done.status, done.attempts, done.rows_imported) == (ImportStatus.DONE, 2, 6)
+    assert visits(orgs, scoped) == 6
