@@ -358,6 +358,8 @@ CELERY_BEAT_SCHEDULE.update(
         "visitors-imports-upkeep": {"task": "visitors.tasks.imports_upkeep_all", "schedule": 5 * 60},
     }
 )
+# A visit's status appears in two components (a visit, a new visit with its invitation).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VisitStatusEnum"] = "visitors.models.VisitStatus"
 VISITORS_IMPORT_QUEUE = env("VISITORS_IMPORT_QUEUE")  # None: Celery's default queue
 # National phone numbers (06 12 34 56 78) are read in this region and stored in E.164.
 VISITORS_PHONE_REGION = env("VISITORS_PHONE_REGION", "FR")
