@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from sites.selectors import sites_for
@@ -65,46 +65,44 @@ REGISTERED = {
 }
 
 
-def invitation_summary(outcomes) -> str:
-    """One sentence per outcome for several visits (group, import)."""
-    counts = Counter(outcomes)
-    parts = []
-    if counts[invitations.QUEUED]:
-        n = counts[invitations.QUEUED]
-        parts.append(
-            ngettext("%(n)d invitation is on its way.", "%(n)d invitations are on their way.", n) % {"n": n}
-        )
-    if counts[invitations.AWAITING_APPROVAL]:
-        n = counts[invitations.AWAITING_APPROVAL]
-        parts.append(
-            ngettext(
-                "%(n)d visit awaits approval (its invitation leaves once approved).",
-                "%(n)d visits await approval (their invitations leave once approved).",
-                n,
-            )
-            % {"n": n}
-        )
-    if counts[invitations.NO_EMAIL]:
-        n = counts[invitations.NO_EMAIL]
-        parts.append(
-            ngettext(
-                "%(n)d visitor has no e-mail address: no invitation.",
-                "%(n)d visitors have no e-mail address: no invitation.",
-                n,
-            )
-            % {"n": n}
-        )
-    if counts[invitations.NOT_SENT]:
-        n = counts[invitations.NOT_SENT]
-        parts.append(
-            ngettext(
-                "%(n)d invitation is not sent (invitations are turned off).",
-                "%(n)d invitations are not sent (invitations are turned off).",
-                n,
-            )
-            % {"n": n}
-        )
-    return " ".join(parts)
+# The same for several visits (group, import): one sentence per outcome met.
+SUMMARY = (
+    (
+        invitations.QUEUED,
+        ngettext_lazy("%(n)d invitation is on its way.", "%(n)d invitations are on their way.", "n"),
+    ),
+    (
+        invitations.AWAITING_APPROVAL,
+        ngettext_lazy(
+            "%(n)d visit awaits approval (its invitation leaves once approved).",
+            "%(n)d visits await approval (their invitations leave once approved).",
+            "n",
+        ),
+    ),
+    (
+        invitations.NO_EMAIL,
+        ngettext_lazy(
+            "%(n)d visitor has no e-mail address: no invitation.",
+            "%(n)d visitors have no e-mail address: no invitation.",
+            "n",
+        ),
+    ),
+    (
+        invitations.NOT_SENT,
+        ngettext_lazy(
+            "%(n)d invitation is not sent (invitations are turned off).",
+            "%(n)d invitations are not sent (invitations are turned off).",
+            "n",
+        ),
+    ),
+)
+
+
+def invitation_summary(counts: dict) -> str:
+    """`counts`: invitation outcome -> number of visits."""
+    return " ".join(
+        str(message % {"n": counts[outcome]}) for outcome, message in SUMMARY if counts.get(outcome)
+    )
 
 
 def _host(request, data):
@@ -171,7 +169,7 @@ def visit_group_create(request):
                 " ".join(
                     [
                         _("%(n)d visits registered.") % {"n": len(created)},
-                        invitation_summary(v.invitation for v in created),
+                        invitation_summary(Counter(v.invitation for v in created)),
                     ]
                 ),
             )
@@ -213,9 +211,7 @@ def _import_context(job) -> dict:
     return {
         "job": job,
         "info": imports.progress(job),
-        "invitations": invitation_summary(
-            outcome for outcome, n in (job.invitations or {}).items() for _i in range(n)
-        ),
+        "invitations": invitation_summary(job.invitations or {}),
     }
 
 
