@@ -11,7 +11,8 @@ import datetime
 import json
 
 from django.apps import apps
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -196,36 +197,129 @@ def export_all() -> dict:
 
 
 def _check(document) -> dict:
+    """The document's models, or CaptureError naming what is wrong with it
+    before anything is touched."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CaptureError(_("This is not a Vestibule configuration document."))
-    if document.get("format_version", 0) > FORMAT_VERSION:
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise CaptureError(
+                _("This document has format version %(theirs)s; this Vestibule reads up to %(ours)s.")
+                % {"theirs": version, "ours": FORMAT_VERSION}
+            )
         raise CaptureError(
-            _("This document has format version %(theirs)s; this Vestibule reads up to %(ours)s.")
-            % {"theirs": document.get("format_version"), "ours": FORMAT_VERSION}
+            _(
+                "This document comes from another version of Vestibule (format %(theirs)s); "
+                "this one reads format %(ours)s. Export the configuration again from this version."
+            )
+            % {"theirs": str(version)[:20], "ours": FORMAT_VERSION}
         )
-    return document.get("models", {})
+    wanted = document.get("models")
+    damaged = CaptureError(
+        _("This configuration document is damaged: its structure is not the expected one.")
+    )
+    if not isinstance(wanted, dict):
+        raise damaged
+    for rows in wanted.values():
+        if not isinstance(rows, list):
+            raise damaged
+        for item in rows:
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("key"), list)
+                or not isinstance(item.get("fields", {}), dict)
+                or not isinstance(item.get("many", {}), dict)
+            ):
+                raise damaged
+    return wanted
 
 
-@transaction.atomic
+def _comparable(field, value):
+    """A field's value as Python compares it (the database gives memoryviews
+    for bytes, the document strings for dates and decimals)."""
+    if value is None or field.is_relation:
+        return value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    try:
+        return field.to_python(value)
+    except ValidationError as exc:
+        raise CaptureError(
+            _("The value of “%(field)s” in %(what)s cannot be read.")
+            % {"field": field.name, "what": field.model._meta.verbose_name}
+        ) from exc
+
+
+def _changed(obj, values: dict, fields_by_attname: dict) -> dict:
+    return {
+        attname: value
+        for attname, value in values.items()
+        if _comparable(fields_by_attname[attname], getattr(obj, attname))
+        != _comparable(fields_by_attname[attname], value)
+    }
+
+
+def _update(model, obj, changes: dict, key) -> None:
+    """Write `changes`; a row the database keeps frozen (a signed consent
+    version) refuses the whole import with its name, instead of an error page."""
+    try:
+        with transaction.atomic():
+            model.objects.filter(pk=obj.pk).update(**changes)
+    except DatabaseError as exc:
+        raise CaptureError(
+            _("%(what)s %(key)s cannot change (it is in use, e.g. signed); the document changes it.")
+            % {"what": model._meta.verbose_name, "key": key}
+        ) from exc
+
+
+EMPTY_SUMMARY = {"created": 0, "updated": 0, "removed": 0}
+
+
 def import_config(*, organization, document: dict, replace: bool = True) -> dict:
-    """Make the current organization's settings those of `document`.
+    """Make the current organization's settings those of `document`, all or
+    nothing. Returns what changed: {"created", "updated", "removed"} (rows; a
+    row whose links changed counts as updated); all zero when the document is
+    the organization's own configuration.
 
-    1. Rows are matched by natural key: existing ones are updated, missing ones
-       created, in the order of SPEC (a desk after its site).
+    1. Rows are matched by natural key: existing ones are updated where they
+       differ (a row equal to the document is not written, so signed consent
+       versions are matched, not rewritten), missing ones created, in the
+       order of SPEC (a desk after its site).
     2. Forward references (a template's current version) and many-to-many
        links are set in a second pass, once every row exists.
     3. With `replace`, settings rows absent from the document are deleted
        (newest models first); one that other data still needs refuses the
        whole import.
+    A document that cannot be applied raises CaptureError and changes nothing.
     """
     wanted = _check(document)
+    try:
+        with transaction.atomic():
+            summary = _apply(organization, wanted, replace)
+            audit.record(
+                "config.imported",
+                data={**summary, "changed": any(summary.values())},
+            )
+    except (KeyError, TypeError, AttributeError, ValueError, ValidationError, DatabaseError) as exc:
+        if isinstance(exc, CaptureError):
+            raise
+        raise CaptureError(
+            _("This configuration document cannot be applied: a value does not fit. Nothing was changed.")
+        ) from exc
+    return summary
+
+
+def _apply(organization, wanted: dict, replace: bool) -> dict:
     org_id = organization if isinstance(organization, int) else organization.pk
     keys = _load_keys()
-    counts = {}
+    summary = dict(EMPTY_SUMMARY)
+    touched = set()
     later = []
     for model, label, key_fields, deferred in _specs():
         rows = wanted.get(label, [])
         fields = {f.name: f for f in _fields(model)}
+        by_attname = {f.attname: f for f in fields.values()}
         for n, item in enumerate(rows, 1):
             key = item["key"]
             if ORDINAL in key_fields:
@@ -238,31 +332,51 @@ def import_config(*, organization, document: dict, replace: bool = True) -> dict
             pk = keys.by_key[label].get(json.dumps(key))
             if pk is None:
                 obj = model(organization_id=org_id, **values)
+                obj.full_clean(
+                    exclude=[f.name for f in model._meta.fields if f.is_relation] + ["organization"]
+                )
                 obj.save(force_insert=True)
                 keys.add(label, obj.pk, key)
+                summary["created"] += 1
+                touched.add((label, obj.pk))
             else:
-                model.objects.filter(pk=pk).update(**values)
                 obj = model.objects.get(pk=pk)
+                changes = _changed(obj, values, by_attname)
+                if changes:
+                    _update(model, obj, changes, key)
+                    summary["updated"] += 1
+                    touched.add((label, obj.pk))
             later.append((model, label, obj.pk, item, deferred, fields))
-        counts[label] = len(rows)
-    for model, _label, pk, item, deferred, fields in later:
+    for model, label, pk, item, deferred, fields in later:
         obj = model.objects.get(pk=pk)
-        for name in deferred:
-            setattr(obj, fields[name].attname, _decode(fields[name], item["fields"].get(name), keys))
+        changed = False
         if deferred:
-            obj.save(update_fields=list(deferred))
+            by_attname = {fields[name].attname: fields[name] for name in deferred}
+            values = {
+                fields[name].attname: _decode(fields[name], item["fields"].get(name), keys)
+                for name in deferred
+            }
+            changes = _changed(obj, values, by_attname)
+            if changes:
+                _update(model, obj, changes, item["key"])
+                changed = True
         for field in _m2m(model):
             target = field.related_model._meta.label
-            getattr(obj, field.name).set(
-                [keys.pk(target, k) for k in item.get("many", {}).get(field.name, [])]
-            )
+            new = {keys.pk(target, k) for k in item.get("many", {}).get(field.name, [])}
+            manager = getattr(obj, field.name)
+            if set(manager.values_list("pk", flat=True)) != new:
+                manager.set(new)
+                changed = True
+        if changed and (label, pk) not in touched:
+            summary["updated"] += 1
+            touched.add((label, pk))
     if replace:
-        _remove_absent(wanted, keys)
-    audit.record("config.imported", data={"counts": counts})
-    return counts
+        summary["removed"] = _remove_absent(wanted, keys)
+    return summary
 
 
-def _remove_absent(wanted, keys) -> None:
+def _remove_absent(wanted, keys) -> int:
+    removed = 0
     for model, label, key_fields, _deferred in reversed(list(_specs())):
         if ORDINAL in key_fields:
             keep = {json.dumps([f"{ORDINAL}{n}"]) for n in range(1, len(wanted.get(label, [])) + 1)}
@@ -271,6 +385,7 @@ def _remove_absent(wanted, keys) -> None:
         extra = [pk for k, pk in keys.by_key[label].items() if k not in keep]
         if not extra:
             continue
+        removed += len(extra)
         try:
             with transaction.atomic():
                 model.objects.filter(pk__in=extra).delete()
@@ -279,3 +394,4 @@ def _remove_absent(wanted, keys) -> None:
                 _("%(what)s not in the document cannot be removed: other data still uses them.")
                 % {"what": model._meta.verbose_name_plural}
             ) from exc
+    return removed

@@ -93,14 +93,49 @@ def config_import(request):
     if request.method == "POST":
         upload = request.FILES.get("document")
         try:
-            document = json.loads(upload.read().decode("utf-8")) if upload else None
-            counts = capture.import_config(organization=request.organization, document=document)
-        except (ValueError, UnicodeDecodeError) as exc:
-            messages.error(request, str(exc.args[0]) if exc.args else _("This file cannot be read."))
+            document = read_document(upload)
+            summary = capture.import_config(organization=request.organization, document=document)
+        except capture.CaptureError as exc:
+            messages.error(request, str(exc))
         else:
-            messages.success(request, _("Settings imported: %(n)s items.") % {"n": sum(counts.values())})
+            if not any(summary.values()):
+                messages.success(request, _("No change: the settings are already those of this file."))
+            else:
+                messages.success(
+                    request,
+                    _("Settings imported: %(created)s created, %(updated)s changed, %(removed)s removed.")
+                    % summary,
+                )
             return redirect("backups")
     return render(request, "backups/config_import.html")
+
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def read_document(upload) -> dict:
+    """The uploaded JSON document, or CaptureError in words a person reads."""
+    if upload is None:
+        raise capture.CaptureError(_("Choose a configuration file to import."))
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise capture.CaptureError(
+            _("This file is larger than %(limit)d MB: it is not a configuration document.")
+            % {"limit": MAX_DOCUMENT_BYTES // 1024 // 1024}
+        )
+    try:
+        return json.loads(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise capture.CaptureError(
+            _("This file is not a configuration document (it is not UTF-8 text).")
+        ) from None
+    except json.JSONDecodeError:
+        raise capture.CaptureError(
+            _("This file is not a complete configuration document (its JSON is invalid or cut short).")
+        ) from None
+    except RecursionError:
+        raise capture.CaptureError(
+            _("This configuration document is damaged: its structure is not the expected one.")
+        ) from None
 
 
 # --- support console -------------------------------------------------------------------

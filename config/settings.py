@@ -358,8 +358,15 @@ CELERY_BEAT_SCHEDULE.update(
         # Hourly rather than nightly: "after the expected day" is each site's
         # local midnight; both tasks are idempotent, so extra runs change nothing.
         "visitors-no-shows": {"task": "visitors.tasks.no_shows_all", "schedule": crontab(minute=30)},
+        # CSV imports whose worker vanished go back to the queue; old jobs go.
+        "visitors-imports-upkeep": {"task": "visitors.tasks.imports_upkeep_all", "schedule": 5 * 60},
     }
 )
+# A visit's status appears in two components (a visit, a new visit with its invitation).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VisitStatusEnum"] = "visitors.models.VisitStatus"
+VISITORS_IMPORT_QUEUE = env("VISITORS_IMPORT_QUEUE")  # None: Celery's default queue
+# National phone numbers (06 12 34 56 78) are read in this region and stored in E.164.
+VISITORS_PHONE_REGION = env("VISITORS_PHONE_REGION", "FR")
 
 # --- notifications ---
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # a proxy or regional edge; tests point it at a fake

@@ -393,17 +393,19 @@ def default_rule() -> NotificationRule | None:
     return found[0] if found else None
 
 
-def send_invitation(message, *, visit, kind: str) -> None:
+def send_invitation(message, *, visit, kind: str) -> bool:
     """Replaces `visitors.invitations.sender`: the visits app decides when a
     visitor is invited (not a walk-in, not before approval, again when the time
     or place changes); the organization's default rule decides whether and how
     (active, scope, channels), our templates say it, and the send log keeps it.
-    Called inside the visit's transaction and tenant scope (`writes_outbox`)."""
+    Called inside the visit's transaction and tenant scope (`writes_outbox`).
+    True when the send log holds a message for it (so the screens may say the
+    invitation is on its way)."""
     event = INVITATION_EVENTS.get(kind, Event.PRE_REGISTERED)
     rule = default_rule()
     visit = load_visit(visit.pk)
     if rule is None or not rule.active or visit is None or not in_scope(rule, visit, None):
-        return
+        return False
     entry = (
         JournalEntry.objects.filter(
             verb__in=[event, "visit.approved"], target_type="visitors.visit", target_id=str(visit.pk)
@@ -422,6 +424,7 @@ def send_invitation(message, *, visit, kind: str) -> None:
     rows = build_messages(event=event, visit=visit, rules=[rule], entry=entry, skip=skip)
     with transaction.atomic():
         save_and_queue(rows)
+    return bool(rows or skip)
 
 
 # Only writes send-log rows (a task sends them after commit): the visits app may

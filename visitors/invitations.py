@@ -32,11 +32,21 @@ from .codes import make_code
 log = logging.getLogger(__name__)
 KINDS = ("created", "updated", "cancelled")
 
+# What happened to a new visit's invitation (`visit.invitation` after
+# `services.pre_register`, the API's `invitation` field): the screens say
+# "sent" only for QUEUED.
+QUEUED = "queued"  # a message is in the send log (or leaves after the commit)
+AWAITING_APPROVAL = "awaiting_approval"  # it leaves once the visit is approved
+NO_EMAIL = "no_email"  # the visitor has no e-mail address
+NOT_SENT = "not_sent"  # no invitation: a walk-in, or the invitation rule is off
+OUTCOMES = (QUEUED, AWAITING_APPROVAL, NO_EMAIL, NOT_SENT)
+
 extra_links: list[Callable] = []
 
 
-def default_sender(message: EmailMultiAlternatives, *, visit, kind: str) -> None:
+def default_sender(message: EmailMultiAlternatives, *, visit, kind: str) -> bool:
     message.send()
+    return True
 
 
 sender: Callable = default_sender
@@ -122,24 +132,35 @@ def build_message(visit, kind: str) -> EmailMultiAlternatives | None:
     return message
 
 
-def send_invitation(visit, kind: str) -> None:
-    """The one place an invitation leaves: build it, hand it to `sender`."""
+def send_invitation(visit, kind: str) -> bool:
+    """The one place an invitation leaves: build it, hand it to `sender`. True
+    when the sender took it (a sender returning False wrote nothing). A sender
+    that writes outbox rows builds its own messages: it gets None rather than
+    an e-mail rendered (templates, QR code) only to be thrown away."""
+    if getattr(sender, "writes_outbox", False):
+        if visit.visitor is None or not visit.visitor.email:
+            return False
+        return sender(None, visit=visit, kind=kind) is not False
     message = build_message(visit, kind)
-    if message is not None:
-        sender(message, visit=visit, kind=kind)
+    if message is None:
+        return False
+    return sender(message, visit=visit, kind=kind) is not False
 
 
-def schedule(visit, kind: str) -> None:
+def schedule(visit, kind: str) -> str:
     """Send after the surrounding transaction commits (never inside it) — unless
     the sender only writes outbox rows (a sender with `writes_outbox = True`, as
     the notifications app's): then it runs inside the transaction, so the
     invitation is committed, or rolled back, with the visit, and a crash
-    between the commit and the send loses nothing."""
+    between the commit and the send loses nothing. Returns the outcome
+    (QUEUED, NO_EMAIL or NOT_SENT)."""
+    if visit.visitor is None or not visit.visitor.email:
+        return NO_EMAIL
     if getattr(sender, "writes_outbox", False):
-        send_invitation(visit, kind)
-        return
+        return QUEUED if send_invitation(visit, kind) else NOT_SENT
     org_id, visit_id = visit.organization_id, visit.pk
     transaction.on_commit(lambda: _deliver(org_id, visit_id, kind))
+    return QUEUED
 
 
 def _deliver(org_id: int, visit_id: int, kind: str) -> None:

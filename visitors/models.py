@@ -260,3 +260,58 @@ class BadgeCounter(models.Model):
 
     def __str__(self):
         return f"{self.site_id} {self.day}: {self.last}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Imported")
+    REFUSED = "refused", _("Refused: nothing imported")
+    FAILED = "failed", _("Failed: nothing imported")
+
+
+class ImportJob(models.Model):
+    """One CSV import of visits, run by a Celery task (visitors.imports). The
+    file waits in the configured storage (any worker machine reads it) and is
+    deleted once the import is over. The job becomes `done` in the same
+    transaction as its visits: done and imported, or neither."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", verbose_name=_("site"))
+    requested_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    storage_key = models.CharField(max_length=300, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    language = models.CharField(max_length=5, default="fr")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("lines"), default=0)
+    rows_checked = models.PositiveIntegerField(_("lines checked"), default=0)
+    rows_imported = models.PositiveIntegerField(_("visits imported"), default=0)
+    # Line-numbered problems, in the language of the person who imported.
+    errors = models.JSONField(default=list, blank=True)
+    # Invitation outcome (visitors.invitations.OUTCOMES) -> number of visits.
+    invitations = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claim_token = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "status"])]
+        verbose_name = _("visit import")
+
+    def __str__(self):
+        return f"import {self.pk} ({self.status})"
+
+    @property
+    def over(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)

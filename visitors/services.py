@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from audit import services as audit
 from tenancy.models import Membership, Role
 
-from . import invitations, watchlist
+from . import contact, invitations, watchlist
 from .checks import arrival_problems
 from .errors import VisitError
 from .models import Visit, Visitor, VisitStatus, VisitType
@@ -86,10 +86,18 @@ def _v(text: str):
     return Value((text or "").strip())
 
 
+def _clean_contact(values: dict) -> dict:
+    try:
+        return contact.clean_contact(values)
+    except contact.ContactError as exc:
+        raise VisitError(exc.message, field=exc.field) from None
+
+
 def find_or_create_visitor(*, organization, **values) -> Visitor:
     values = {k: (values.get(k) or "").strip() for k in VISITOR_FIELDS}
     if not values["first_name"] and not values["last_name"]:
         raise VisitError(_("The visitor's name is required."), field="visitor")
+    values = _clean_contact(values)
     found = find_visitor(
         first_name=values["first_name"],
         last_name=values["last_name"],
@@ -111,6 +119,7 @@ def find_or_create_visitor(*, organization, **values) -> Visitor:
 
 @transaction.atomic
 def update_visitor(*, visitor: Visitor, **values) -> Visitor:
+    values = _clean_contact(values)
     changed = [k for k in VISITOR_FIELDS if k in values and getattr(visitor, k) != values[k]]
     for k in changed:
         setattr(visitor, k, values[k])
@@ -121,7 +130,30 @@ def update_visitor(*, visitor: Visitor, **values) -> Visitor:
 
 
 # --- validation shared by create and update -----------------------------------------------
+# Dates outside this window are typing mistakes (year 0001, 9999), not visits.
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+YEARS_AHEAD = 10
+
+
+def date_window(now=None) -> tuple[datetime.datetime, datetime.datetime]:
+    now = now or timezone.now()
+    return EARLIEST, now.replace(year=now.year + YEARS_AHEAD, month=1, day=1, hour=0, minute=0)
+
+
+def check_moment(value: datetime.datetime, field: str = "expected_at") -> None:
+    """Refuse a date outside `date_window()`, naming the window."""
+    earliest, latest = date_window()
+    if not earliest <= value < latest:
+        raise VisitError(
+            _("The date must be between the years %(earliest)s and %(latest)s.")
+            % {"earliest": earliest.year, "latest": latest.year - 1},
+            field=field,
+        )
+
+
 def _validate(*, site, desk, host, visit_type, expected_at, expected_until) -> None:
+    check_moment(expected_at, "expected_at")
+    check_moment(expected_until, "expected_until")
     if expected_until < expected_at:
         raise VisitError(_("The end of the visit must be after its start."), field="expected_until")
     if desk is not None and desk.site_id != site.pk:
@@ -180,7 +212,9 @@ def pre_register(
        the caller's transaction, so it stays even though nothing is created).
     2. Finds the returning visitor or creates one.
     3. Creates the visit and journals visit.pre_registered (+ pending_approval).
-    4. After commit, e-mails the invitation (not while approval is pending)."""
+    4. After commit, e-mails the invitation (not while approval is pending);
+       `visit.invitation` says what became of it (invitations.OUTCOMES)."""
+    check_moment(expected_at)
     if expected_until is None:
         expected_until = expected_at + datetime.timedelta(minutes=visit_type.default_duration_minutes)
     _validate(
@@ -226,10 +260,13 @@ def pre_register(
                 data=_data(visit, watchlist_entry_ids=[e.pk for e in matched], stage="pre_registration"),
             )
         audit.record("visit.pre_registered", target=visit, site=site, data=_data(visit))
+        # What the screens and the API tell about the invitation (invitations.OUTCOMES).
+        visit.invitation = invitations.NOT_SENT
         if status == VisitStatus.PENDING_APPROVAL:
             audit.record("visit.pending_approval", target=visit, site=site, data=_data(visit))
+            visit.invitation = invitations.AWAITING_APPROVAL
         elif invite:
-            invitations.schedule(visit, "created")
+            visit.invitation = invitations.schedule(visit, "created")
     return visit
 
 

@@ -3,6 +3,7 @@ on-site roll call."""
 
 import io
 import zoneinfo
+from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,14 +12,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.views.decorators.http import require_POST
 
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
 
-from . import csv_import, selectors, services
+from . import csv_import, imports, invitations, selectors, services
 from .errors import VisitError
 from .forms import GroupForm, ImportForm, VisitForm, default_start
-from .models import VisitStatus
+from .models import ImportJob, VisitStatus
 
 VISITOR_KEYS = ("first_name", "last_name", "company", "email", "phone")
 
@@ -46,6 +49,62 @@ def visit_list(request):
     )
 
 
+# What each invitation outcome tells the person who registered the visit: "sent"
+# only when a message is in the send log.
+REGISTERED = {
+    invitations.QUEUED: gettext_lazy("Visit registered; the invitation is on its way."),
+    invitations.AWAITING_APPROVAL: gettext_lazy(
+        "Visit registered; it awaits approval: the invitation will be sent once it is approved."
+    ),
+    invitations.NO_EMAIL: gettext_lazy(
+        "Visit registered; no invitation is sent: the visitor has no e-mail address."
+    ),
+    invitations.NOT_SENT: gettext_lazy(
+        "Visit registered; no invitation is sent (invitations are turned off)."
+    ),
+}
+
+
+# The same for several visits (group, import): one sentence per outcome met.
+SUMMARY = (
+    (
+        invitations.QUEUED,
+        ngettext_lazy("%(n)d invitation is on its way.", "%(n)d invitations are on their way.", "n"),
+    ),
+    (
+        invitations.AWAITING_APPROVAL,
+        ngettext_lazy(
+            "%(n)d visit awaits approval (its invitation leaves once approved).",
+            "%(n)d visits await approval (their invitations leave once approved).",
+            "n",
+        ),
+    ),
+    (
+        invitations.NO_EMAIL,
+        ngettext_lazy(
+            "%(n)d visitor has no e-mail address: no invitation.",
+            "%(n)d visitors have no e-mail address: no invitation.",
+            "n",
+        ),
+    ),
+    (
+        invitations.NOT_SENT,
+        ngettext_lazy(
+            "%(n)d invitation is not sent (invitations are turned off).",
+            "%(n)d invitations are not sent (invitations are turned off).",
+            "n",
+        ),
+    ),
+)
+
+
+def invitation_summary(counts: dict) -> str:
+    """`counts`: invitation outcome -> number of visits."""
+    return " ".join(
+        str(message % {"n": counts[outcome]}) for outcome, message in SUMMARY if counts.get(outcome)
+    )
+
+
 def _host(request, data):
     return request.membership if request.membership.role == HOST else data.get("host")
 
@@ -58,7 +117,7 @@ def visit_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.pre_register(
+            visit = services.pre_register(
                 organization=request.organization,
                 site=data["site"],
                 visit_type=data["visit_type"],
@@ -73,7 +132,7 @@ def visit_create(request):
         except VisitError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("Visit registered; the invitation is on its way."))
+            messages.success(request, REGISTERED[visit.invitation])
             return redirect("visit_list")
     return render(request, "visitors/visit_form.html", {"form": form, "visit": None})
 
@@ -88,9 +147,10 @@ def visit_group_create(request):
         try:
             from django.db import transaction
 
+            created = []
             with transaction.atomic():
                 for person in data["people"]:
-                    services.pre_register(
+                    visit = services.pre_register(
                         organization=request.organization,
                         site=data["site"],
                         visit_type=data["visit_type"],
@@ -100,29 +160,72 @@ def visit_group_create(request):
                         host=_host(request, data),
                         by=request.membership,
                     )
+                    created.append(visit)
         except VisitError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("%(n)d visits registered.") % {"n": len(data["people"])})
+            messages.success(
+                request,
+                " ".join(
+                    [
+                        _("%(n)d visits registered.") % {"n": len(created)},
+                        invitation_summary(Counter(v.invitation for v in created)),
+                    ]
+                ),
+            )
             return redirect("visit_list")
     return render(request, "visitors/visit_group.html", {"form": form})
 
 
 @member_required(ADMIN, RECEPTION, HOST)
 def visit_import(request):
+    """The file is checked against the limits and stored; a worker imports it
+    (visitors.imports) while the next page shows the progress."""
     form = ImportForm(request.POST or None, request.FILES or None, membership=request.membership)
-    result = None
     if request.method == "POST" and form.is_valid():
-        result = csv_import.import_visits(
-            form.cleaned_data["file"].read(),
-            organization=request.organization,
-            site=form.cleaned_data["site"],
-            by=request.membership,
-        )
-        if result.ok:
-            messages.success(request, _("%(n)d visits imported.") % {"n": len(result.created)})
-            return redirect("visit_list")
-    return render(request, "visitors/visit_import.html", {"form": form, "result": result})
+        try:
+            job = imports.start_import(
+                membership=request.membership,
+                site=form.cleaned_data["site"],
+                upload=form.cleaned_data["file"],
+            )
+        except csv_import.TooLarge as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("visit_import_job", pk=job.pk)
+    return render(
+        request,
+        "visitors/visit_import.html",
+        {"form": form, "max_rows": csv_import.MAX_ROWS, "max_mb": csv_import.MAX_BYTES // 1024 // 1024},
+    )
+
+
+def _import_job(request, pk):
+    jobs = ImportJob.objects.select_related("site")
+    if request.membership.role != ADMIN:
+        jobs = jobs.filter(requested_by=request.membership)
+    return get_for_member(jobs, pk=pk)
+
+
+def _import_context(job) -> dict:
+    return {
+        "job": job,
+        "info": imports.progress(job),
+        "invitations": invitation_summary(job.invitations or {}),
+    }
+
+
+@member_required(ADMIN, RECEPTION, HOST)
+def visit_import_job(request, pk):
+    job = _import_job(request, pk)
+    return render(request, "visitors/import_job.html", _import_context(job))
+
+
+@member_required(ADMIN, RECEPTION, HOST)
+def visit_import_progress(request, pk):
+    """The progress block alone, polled by htmx until the job is over."""
+    job = _import_job(request, pk)
+    return render(request, "visitors/_import_progress.html", _import_context(job))
 
 
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)

@@ -37,7 +37,14 @@ def visitor_objects(org):
         organization=org.org, first_name="Eve", last_name="Nope", reason="x"
     )
     token, key = configuration.create_kiosk_token(site=org.site, name="Hall")
+    from visitors.models import ImportJob
+
+    # Reception's own import: admins see every import, others only theirs.
+    import_job = ImportJob.objects.create(
+        organization=org.org, site=org.site, requested_by=org.members["reception"], file_name="v.csv"
+    )
     return {
+        "import_job": import_job,
         "visit": visit,
         "arrived_visit": arrived,
         "pending_visit": pending,
@@ -204,6 +211,14 @@ add(
     {"pk": "visit"},
 )
 other_org("visit_cancel", "GET", {"pk": "visit"}, {ADMIN: 404, RECEPTION: 404, HOST: 404})
+for _name in ("visit_import_job", "visit_import_progress"):
+    add(
+        _name,
+        "GET",
+        {ANON: 302, ADMIN: 200, RECEPTION: 200, HOST: 404, COMPLIANCE: 403},
+        {"pk": "import_job"},
+    )
+    other_org(_name, "GET", {"pk": "import_job"}, {ADMIN: 404, RECEPTION: 404, HOST: 404, COMPLIANCE: 403})
 add("visit_edit", "GET", {ANON: 302, **each(MEMBERS, 200)}, {"pk": "visit"})
 add("visit_edit", "GET", {ADMIN: 200, RECEPTION: 404, HOST: 200}, {"pk": "visit"}, org="own-outside")
 other_org("visit_edit", "GET", {"pk": "visit"}, each(MEMBERS, 404))

@@ -213,51 +213,7 @@ def test_two_desks_arrive_the_same_visit(orgs, scoped):
     assert numbers == [1, 2, 3, 4, 5]
 
 
-# --- CSV import --------------------------------------------------------------------------------
-def _import(client, org, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return client.post("/visits/import/", {"site": org.site.pk, "file": SimpleUploadedFile("v.csv", data)})
-
-
-def test_csv_import_all_or_nothing(orgs, api, scoped):
-    with scoped(orgs.a.org):
-        make_visit_type(orgs.a, name_fr="Visiteur", name_en="Visitor")
-    client = api(orgs.a, "admin")
-    bad = (
-        "\ufeffPrénom;Nom;Société;Type de visite;Arrivée prévue\n"
-        "Hélène;Lefèvre;Écla;Visiteur;2030-01-02 09:00\n"
-        "Zoé;Brûlé;;Visiteur;31/02/2030 25:00\n"
-        ";Sans prénom;;Visiteur;2030-01-02 10:00\n"
-        "Jean;Inconnu;;Safari;2030-01-02 10:00\n"
-    ).encode()
-    r = _import(client, orgs.a, bad)
-    text = r.content.decode()
-    assert "Nothing was imported." in text
-    assert (
-        "Line 3: bad date" in text
-        and "Line 4: first and last name" in text
-        and "Line 5: unknown visit type" in text
-    )
-    with scoped(orgs.a.org):
-        assert not Visit.objects.exists()
-    latin1 = "first_name;last_name;visit_type;expected_at\nHélène;Lefèvre;Visitor;2030-01-02 09:00\n".encode(
-        "latin-1"
-    )
-    assert "Line 2: not UTF-8" in _import(client, orgs.a, latin1).content.decode()
-    tabs = b"first_name\tlast_name\tvisit_type\texpected_at\nA\tB\tVisitor\t2030-01-02 09:00\n"
-    assert "Line 1: missing columns" in _import(client, orgs.a, tabs).content.decode()
-    with scoped(orgs.a.org):
-        assert not Visit.objects.exists()
-    good = (
-        "first_name,last_name,visit_type,expected_at\n"
-        "Hélène,Lefèvre,Visitor,2030-01-02 09:00\n"
-        "Zoé,B,visiteur,02/01/2030 10:00\n"
-    )
-    r = _import(client, orgs.a, good.encode())
-    assert r.status_code == 302
-    with scoped(orgs.a.org):
-        assert Visit.objects.count() == 2
+# The CSV import's bad input is in test_import.py.
 
 
 # --- kiosk -----------------------------------------------------------------------------------

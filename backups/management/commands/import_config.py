@@ -26,4 +26,7 @@ class Command(BaseCommand):
                 counts = capture.import_config(organization=org, document=document, replace=not merge)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("Imported: " + ", ".join(f"{label} {n}" for label, n in counts.items() if n))
+        if not any(counts.values()):
+            self.stdout.write("No change: the settings are already those of this file.")
+        else:
+            self.stdout.write("Imported: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
