@@ -39,6 +39,9 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     if request.membership is None:
+        if request.user.is_platform_support:
+            # Support has no organization of its own: its page is the console.
+            return redirect("support_console")
         return render(request, "tenancy/no_membership.html", status=403)
     context = {"site_count": Site.objects.count()}
     return render(request, "tenancy/home.html", context)
