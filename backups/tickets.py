@@ -344,33 +344,6 @@ def comment(*, ticket: RestoreTicket, by, body: str, by_support: bool) -> Ticket
 
 
 @transaction.atomic
-def grant_access(*, ticket: RestoreTicket, user, hours: int = GRANT_HOURS) -> SupportGrant:
-    if ticket.state in (S.NEW, S.NEEDS_INFO, S.CLOSED, S.REFUSED):
-        raise TicketError({"grant": _("Access is granted only for an accepted, open ticket.")})
-    if not 1 <= hours <= 8:
-        raise TicketError({"hours": _("Access lasts from 1 to 8 hours.")})
-    now = timezone.now()
-    grant = SupportGrant.objects.create(
-        organization_id=ticket.organization_id,
-        ticket=ticket,
-        user=user,
-        granted_at=now,
-        expires_at=now + datetime.timedelta(hours=hours),
-    )
-    audit.record(
-        "support.access_granted",
-        target=ticket,
-        data={
-            "ticket": ticket.pk,
-            "grant": grant.pk,
-            "user_id": user.pk,
-            "expires_at": grant.expires_at.isoformat(),
-        },
-    )
-    return grant
-
-
-@transaction.atomic
 def revoke_access(*, grant: SupportGrant) -> None:
     SupportGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit.record(
