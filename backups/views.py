@@ -19,7 +19,7 @@ from tenancy.scope import tenant_scope
 
 from . import capture, scoped, tickets
 from .forms import CommentForm, TicketForm
-from .models import BackupRun, DataType, DrillReport, RestoreTicket, TicketState
+from .models import BackupRun, DataType, DrillReport, RestoreTicket, TicketState, Urgency
 
 
 def next_backup():
@@ -188,7 +188,13 @@ def _ticket_index() -> list[tuple]:
 def support_console(request):
     orgs = dict(Organization.objects.values_list("pk", "name"))
     rows = [
-        {"id": i, "organization": orgs.get(o), "state": TicketState(s).label, "urgency": u, "updated_at": t}
+        {
+            "id": i,
+            "organization": orgs.get(o),
+            "state": TicketState(s).label,
+            "urgency": Urgency(u).label if u in Urgency.values else u,
+            "updated_at": t,
+        }
         for i, o, s, u, t in _ticket_index()
     ]
     return render(
