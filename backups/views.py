@@ -1,5 +1,6 @@
 """HTML: Sauvegardes & restauration (customers) and the support console."""
 
+import datetime
 import json
 from functools import wraps
 
@@ -28,7 +29,9 @@ def next_backup():
     if entry is None:
         return None
     now = timezone.now()
-    return now + entry["schedule"].remaining_estimate(now)
+    # Beat's estimate ends a fraction of a second early: the minute it is set for.
+    due = now + entry["schedule"].remaining_estimate(now) + datetime.timedelta(seconds=30)
+    return due.replace(second=0, microsecond=0)
 
 
 def _summary() -> dict:
