@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 
 from config.embedded import pick_port
-from tests.browser import browser_page, needs_chromium, sign_in
+from tests.browser import browser_page, needs_chromium, screenshot_path, sign_in
 
 
 def _read_until(process, pattern, timeout):
@@ -132,12 +132,10 @@ def test_run_serves_french_login_and_demo_logins(make_run):
 def test_journey_d_backups_page_after_make_run_shows_a_verified_backup_and_its_drill(make_run):
     """(d) The admin of the demo opens the backups page right after `make run`:
     the first backup, verified, where its copies are, the drill report, the
-    restore window; support's console lists the backups too. Screenshots go to
-    docs/screens/."""
+    restore window; support's console lists the backups too. The screenshot
+    goes to docs/screens/ with VESTIBULE_SCREENSHOTS=1."""
     from playwright.sync_api import expect
 
-    screens = Path(settings.BASE_DIR) / "docs" / "screens"
-    screens.mkdir(parents=True, exist_ok=True)
     with browser_page() as page:
         started, clicks = time.monotonic(), 0
         sign_in(page, make_run.base, "admin@acme.demo", "demo-pass-2026")
@@ -157,7 +155,7 @@ def test_journey_d_backups_page_after_make_run_shows_a_verified_backup_and_its_d
         expect(drill).to_contain_text("Base de données restaurée")
         expect(drill).to_contain_text("Pré-enregistrement, arrivée, badge et export")
         seconds = time.monotonic() - started
-        page.screenshot(path=str(screens / "backups.png"), full_page=True)
+        page.screenshot(path=screenshot_path("backups.png", make_run.var), full_page=True)
         print(f"\njourney (d) backups page after make run: {clicks} clicks, {seconds:.1f} s")
     with browser_page() as page:
         sign_in(page, make_run.base, "support@vestibule.demo", "demo-pass-2026")

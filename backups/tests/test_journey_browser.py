@@ -8,10 +8,8 @@ outcome on the ticket. Real pg_dump/pg_restore, a real backup on disk."""
 import datetime
 import io
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
@@ -22,7 +20,7 @@ from audit.models import JournalEntry
 from backups import scoped
 from backups.models import BackupRun, RestoreTicket
 from tenancy.scope import tenant_scope
-from tests.browser import browser_page, needs_chromium, sign_in
+from tests.browser import browser_page, needs_chromium, screenshot_path, sign_in
 from visitors.models import Visit, Visitor
 
 from .test_restore import _erase
@@ -34,7 +32,7 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_journey_a_restore_one_site_and_one_afternoon(live_server, data, orgs):
+def test_journey_a_restore_one_site_and_one_afternoon(live_server, data, orgs, tmp_path):
     get_user_model().objects.create_user("support@vestibule.test", "pw-Secret-123", is_platform_support=True)
     call_command("backup", "--destination", "local", stdout=io.StringIO())
     # The nightly backup "of 14:00": minute precision, as a person types it.
@@ -98,10 +96,7 @@ def test_journey_a_restore_one_site_and_one_afternoon(live_server, data, orgs):
         preview = page.locator("#ticket-preview")
         expect(preview).to_contain_text("1 ligne effacée depuis la sauvegarde reste effacée", timeout=60_000)
         expect(preview.locator("tr", has_text="Visites")).to_contain_text("2")
-        page.screenshot(
-            path=str(Path(django_settings.BASE_DIR) / "docs" / "screens" / "support-console.png"),
-            full_page=True,
-        )
+        page.screenshot(path=screenshot_path("support-console.png", tmp_path), full_page=True)
         page.click("#run-apply")
         support_clicks += 1
         result = page.locator("#ticket-result")
