@@ -8,6 +8,7 @@ class BackupsConfig(AppConfig):
     def ready(self):
         from config.registries import home_summaries
 
+        from . import setup_checks  # noqa: F401 - registers the system checks
         from .summary import RestoreDrills
 
         home_summaries.register(RestoreDrills())

@@ -191,8 +191,14 @@ def preview(*, scope: dict, run) -> dict:
     """Counts and, per table, the ids to re-create, the field-level differences
     to revert and the rows created since (left alone)."""
     with _Copy(run, _table_names(scope)) as copy:
-        diffs, _backup_rows = _compare(scope, copy)
-    out = {"backup": run.backup_id, "counts": summary(diffs), "tables": {}}
+        diffs, backup_rows = _compare(scope, copy)
+    # Rows the backup holds but whose person was erased since: they stay erased.
+    stays_erased = {
+        table: len(set(backup_rows[table]) & _erased_ids(scope, table))
+        for table in backup_rows
+        if table in ERASED
+    }
+    out = {"backup": run.backup_id, "counts": summary(diffs), "stays_erased": stays_erased, "tables": {}}
     for table, d in diffs.items():
         out["tables"][table] = {
             "create": d["create"][:200],
@@ -200,7 +206,10 @@ def preview(*, scope: dict, run) -> dict:
             "since": d["since"][:200],
         }
     with tenant_scope(scope["organization"]):
-        audit.record("restore.previewed", data={"backup_run": run.pk, "counts": out["counts"]})
+        audit.record(
+            "restore.previewed",
+            data={"backup_run": run.pk, "counts": out["counts"], "stays_erased": stays_erased},
+        )
     return out
 
 
@@ -321,6 +330,15 @@ def backup_for(point_in_time) -> "archive.BackupRun | None":
         .order_by("-started_at")
         .first()
     )
+
+
+OTHERS_TABLES = ("visitors_visit", "visitors_visitor", "documents_attachment", "documents_signedconsent")
+
+
+def others_checksum(organization_id) -> dict:
+    """The fingerprint of every other organization's scoped tables: equal before
+    and after an apply proves the other tenants were not touched."""
+    return checksum("organization_id <> %(org)s", {"org": organization_id}, OTHERS_TABLES)
 
 
 def checksum(where_sql: str, params, tables) -> dict:

@@ -12,6 +12,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from audit import services as audit
 
@@ -44,7 +46,27 @@ def backup_window() -> tuple[datetime.datetime | None, datetime.datetime | None]
 
 
 def _when(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
+
+
+def not_covered(point_in_time, *, later_is_newest: bool = False) -> str:
+    """Why no backup covers this moment, naming the window; "" when one does.
+    With `later_is_newest`, a moment after the newest backup is covered by it
+    (support restoring a ticket opened before the last nightly run)."""
+    oldest, newest = backup_window()
+    if later_is_newest and newest is not None and point_in_time > newest:
+        return ""
+    if oldest is None:
+        return _("No backup covers %(moment)s: no backup has been made yet.") % {
+            "moment": _when(point_in_time)
+        }
+    if not oldest <= point_in_time <= newest:
+        return _(
+            "No backup covers %(moment)s: the backups go from %(oldest)s to %(newest)s. "
+            "Choose a moment in that window."
+        ) % {"moment": _when(point_in_time), "oldest": _when(oldest), "newest": _when(newest)}
+    return ""
 
 
 def validate(
@@ -70,16 +92,10 @@ def validate(
         errors["period_end"] = _("The interval is longer than %(days)s days: narrow the period down.") % {
             "days": MAX_DAYS
         }
-    oldest, newest = backup_window()
     if not point_in_time:
         errors["point_in_time"] = _("Give the point in time to return to.")
-    elif oldest is None:
-        errors["point_in_time"] = _("No backup exists yet: there is nothing to restore from.")
-    elif not oldest <= point_in_time <= newest:
-        errors["point_in_time"] = _(
-            "This point in time is outside the backup window: the oldest backup is from %(oldest)s, "
-            "the newest from %(newest)s."
-        ) % {"oldest": _when(oldest), "newest": _when(newest)}
+    elif uncovered := not_covered(point_in_time):
+        errors["point_in_time"] = uncovered
     if visit_ids:
         found = set(Visit.objects.filter(pk__in=visit_ids).values_list("pk", flat=True))
         unknown = [str(i) for i in visit_ids if i not in found]
@@ -116,8 +132,10 @@ def open_ticket(*, organization, by, sites, attachments=(), **values) -> Restore
     return ticket
 
 
-def _notify(ticket: RestoreTicket) -> None:
-    """E-mail the customer who opened the ticket, after commit."""
+def _notify(ticket: RestoreTicket, step=None) -> None:
+    """E-mail the customer who opened the ticket, after commit. `step` is a
+    callable returning the sentence for a step that is not a change of state
+    (an access granted); it is called in the recipient's language."""
     user = ticket.created_by
     if user is None or not user.email:
         return
@@ -125,18 +143,160 @@ def _notify(ticket: RestoreTicket) -> None:
     language = user.language or ticket.organization.default_language or settings.LANGUAGE_CODE
     reason = ticket.refusal_reason
     report = ticket.result.get("closing_report") if ticket.state == S.CLOSED else None
+    preview = ticket.preview.get("counts") if ticket.state == S.PREVIEW_READY and not step else None
+    applied = ticket.result if ticket.state == S.APPLIED and not step else None
 
     def send():
         with translation.override(language):
-            subject = _("Restore ticket #%(id)s: %(state)s") % {"id": ticket_id, "state": state()}
-            body = _("Your restore ticket #%(id)s is now: %(state)s.") % {"id": ticket_id, "state": state()}
-            if reason:
+            if step is not None:
+                subject = _("Restore ticket #%(id)s: %(step)s") % {"id": ticket_id, "step": step(short=True)}
+                body = step(short=False)
+            else:
+                subject = _("Restore ticket #%(id)s: %(state)s") % {"id": ticket_id, "state": state()}
+                body = _("Your restore ticket #%(id)s is now: %(state)s.") % {
+                    "id": ticket_id,
+                    "state": state(),
+                }
+            if reason and step is None:
                 body += "\n\n" + _("Reason: %(reason)s") % {"reason": reason}
+            if preview:
+                body += "\n\n" + _("What the restore would bring back:") + "\n" + _counts_text(preview)
+            if applied:
+                body += "\n\n" + _("What was restored:") + "\n" + _applied_text(applied)
             if report:
                 body += "\n\n" + _("Closing report") + "\n" + _report_text(report)
             send_mail(subject, body, None, [email], fail_silently=True)
 
     transaction.on_commit(send)
+
+
+def _counts_text(counts: dict) -> str:
+    return "\n".join(
+        _("%(table)s: %(create)s to re-create, %(revert)s to revert, %(since)s created since (left alone)")
+        % {"table": table_label(table), **c}
+        for table, c in counts.items()
+    )
+
+
+def _applied_text(result: dict) -> str:
+    lines = [
+        _("%(table)s: %(created)s re-created, %(reverted)s reverted") % {"table": table_label(table), **c}
+        for table, c in result.get("applied", {}).items()
+    ]
+    replayed = sum(result.get("erasures", {}).get("replayed", {}).values())
+    lines.append(
+        ngettext(
+            "%(n)s erasure made since the backup applied again: the person stays erased.",
+            "%(n)s erasures made since the backup applied again: those people stay erased.",
+            replayed,
+        )
+        % {"n": replayed}
+    )
+    lines += [
+        f"{'✔' if c['ok'] else '✘'} {check_label(c['name'])}: {c['detail']}" for c in result.get("checks", [])
+    ]
+    return "\n".join(lines)
+
+
+TABLES = {
+    "sites_site": _lazy("Sites"),
+    "sites_desk": _lazy("Desks"),
+    "visitors_visittype": _lazy("Visit types"),
+    "visitors_visitor": _lazy("Visitors"),
+    "visitors_visit": _lazy("Visits"),
+    "documents_attachment": _lazy("Attachments"),
+    "documents_signedconsent": _lazy("Signed consents"),
+    "audit_journalentry": _lazy("Journal entries"),
+}
+CHECKS = {
+    "journal": _lazy("Journal chain intact"),
+    "journals": _lazy("Journal chains intact"),
+    "badge_numbers": _lazy("Badge numbers unique per site and day"),
+    "attachments": _lazy("Attachments with their files"),
+    "journey": _lazy("Pre-registration, arrival, badge and export"),
+    "fetch": _lazy("Backup fetched"),
+    "checksums_and_decrypt": _lazy("Checksums and decryption"),
+    "start_scratch_server": _lazy("Scratch PostgreSQL started"),
+    "restore_database": _lazy("Database restored"),
+    "restore_objects": _lazy("Files restored"),
+    "row_counts": _lazy("Row counts as in the backup"),
+    "objects": _lazy("Files at every destination"),
+    "post_restore": _lazy("Post-restore checks"),
+}
+
+
+def table_label(table: str) -> str:
+    return str(TABLES.get(table, table))
+
+
+def check_label(name: str) -> str:
+    return str(CHECKS.get(name, name))
+
+
+@transaction.atomic
+def grant_by_customer(*, ticket: RestoreTicket, by, hours: int = GRANT_HOURS) -> list[SupportGrant]:
+    """The customer lets platform support into the organization's data for this
+    ticket, for `hours`: one grant per support person, all ending together."""
+    from django.contrib.auth import get_user_model
+
+    if ticket.state in (S.CLOSED, S.REFUSED):
+        raise TicketError({"grant": _("Access is granted only for an open ticket.")})
+    if not 1 <= hours <= 8:
+        raise TicketError({"hours": _("Access lasts from 1 to 8 hours.")})
+    now = timezone.now()
+    until = now + datetime.timedelta(hours=hours)
+    staff = get_user_model().objects.filter(is_platform_support=True, is_active=True).order_by("pk")
+    grants = [
+        SupportGrant.objects.create(
+            organization_id=ticket.organization_id, ticket=ticket, user=user, granted_at=now, expires_at=until
+        )
+        for user in staff
+    ]
+    audit.record(
+        "support.access_granted",
+        target=ticket,
+        data={
+            "ticket": ticket.pk,
+            "grants": [g.pk for g in grants],
+            "by_customer": True,
+            "hours": hours,
+            "expires_at": until.isoformat(),
+        },
+    )
+
+    def step(short):
+        if short:
+            return _("support access granted")
+        return _("Support may open your organization's data for restore ticket #%(id)s until %(until)s.") % {
+            "id": ticket.pk,
+            "until": _when(until),
+        }
+
+    _notify(ticket, step=step)
+    return grants
+
+
+def refuse_data_access(*, ticket: RestoreTicket, user, action: str) -> str:
+    """Support asked for the ticket's data without an access in force: the
+    refusal is journaled in the customer's journal, and its reason returned."""
+    last = SupportGrant.objects.filter(ticket=ticket, user=user).order_by("-expires_at").first()
+    expired = last is not None and (last.revoked_at is not None or last.expires_at <= timezone.now())
+    audit.record(
+        "support.access_refused",
+        target=ticket,
+        data={
+            "ticket": ticket.pk,
+            "user_id": user.pk,
+            "action": action,
+            "grant": last.pk if last else None,
+            "reason": "expired" if expired else "no_grant",
+        },
+    )
+    if expired:
+        return _("The access the customer granted ended on %(until)s: ask them for a new one.") % {
+            "until": _when(last.revoked_at or last.expires_at)
+        }
+    return _("The customer has not granted access to their data for this ticket.")
 
 
 @transaction.atomic
@@ -184,33 +344,6 @@ def comment(*, ticket: RestoreTicket, by, body: str, by_support: bool) -> Ticket
 
 
 @transaction.atomic
-def grant_access(*, ticket: RestoreTicket, user, hours: int = GRANT_HOURS) -> SupportGrant:
-    if ticket.state in (S.NEW, S.NEEDS_INFO, S.CLOSED, S.REFUSED):
-        raise TicketError({"grant": _("Access is granted only for an accepted, open ticket.")})
-    if not 1 <= hours <= 8:
-        raise TicketError({"hours": _("Access lasts from 1 to 8 hours.")})
-    now = timezone.now()
-    grant = SupportGrant.objects.create(
-        organization_id=ticket.organization_id,
-        ticket=ticket,
-        user=user,
-        granted_at=now,
-        expires_at=now + datetime.timedelta(hours=hours),
-    )
-    audit.record(
-        "support.access_granted",
-        target=ticket,
-        data={
-            "ticket": ticket.pk,
-            "grant": grant.pk,
-            "user_id": user.pk,
-            "expires_at": grant.expires_at.isoformat(),
-        },
-    )
-    return grant
-
-
-@transaction.atomic
 def revoke_access(*, grant: SupportGrant) -> None:
     SupportGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit.record(
@@ -242,7 +375,10 @@ def closing_report(ticket: RestoreTicket) -> dict:
 
 
 def _report_text(report: dict) -> str:
-    lines = [f"{table}: +{c['created']} / ~{c['reverted']}" for table, c in report["restored"].items()]
-    lines += [f"{'OK' if c['ok'] else 'FAIL'} {c['name']}: {c['detail']}" for c in report["checks"]]
+    lines = [
+        _("%(table)s: %(created)s re-created, %(reverted)s reverted") % {"table": table_label(table), **c}
+        for table, c in report["restored"].items()
+    ]
+    lines += [f"{'✔' if c['ok'] else '✘'} {check_label(c['name'])}: {c['detail']}" for c in report["checks"]]
     lines.append(f"{report['opened_at']} → {report['closed_at']}")
     return "\n".join(lines)

@@ -1,13 +1,16 @@
 """HTML: Sauvegardes & restauration (customers) and the support console."""
 
+import datetime
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sites.selectors import sites_for
@@ -17,16 +20,33 @@ from tenancy.scope import tenant_scope
 
 from . import capture, scoped, tickets
 from .forms import CommentForm, TicketForm
-from .models import BackupRun, DrillReport, RestoreTicket, TicketState
+from .models import BackupRun, DataType, DrillReport, RestoreTicket, TicketState, Urgency
+
+
+def next_backup():
+    """When beat runs the nightly backup next (None when it is not scheduled)."""
+    entry = settings.CELERY_BEAT_SCHEDULE.get("backups-daily")
+    if entry is None:
+        return None
+    now = timezone.now()
+    # Beat's estimate ends a fraction of a second early: the minute it is set for.
+    due = now + entry["schedule"].remaining_estimate(now) + datetime.timedelta(seconds=30)
+    return due.replace(second=0, microsecond=0)
 
 
 def _summary() -> dict:
     oldest, newest = tickets.backup_window()
+    drill = DrillReport.objects.filter(kind="drill").select_related("backup").order_by("-started_at").first()
     return {
         "oldest": oldest,
         "newest": newest,
         "last_run": BackupRun.objects.order_by("-started_at").first(),
-        "last_drill": DrillReport.objects.filter(kind="drill").order_by("-started_at").first(),
+        "runs": BackupRun.objects.order_by("-started_at")[:7],
+        "last_drill": drill,
+        "drill_checks": [
+            {**c, "label": tickets.check_label(c["name"])} for c in (drill.checks if drill else [])
+        ],
+        "next_backup": next_backup(),
     }
 
 
@@ -44,9 +64,10 @@ def backups(request):
 def ticket_create(request):
     sites = sites_for(request.membership)
     form = TicketForm(request.POST or None, request.FILES or None, sites=sites)
-    errors = {}
+    errors, moment = {}, None
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
+        moment = values.get("point_in_time")
         chosen = list(values.pop("sites"))
         screenshot = values.pop("screenshot")
         try:
@@ -64,7 +85,35 @@ def ticket_create(request):
         else:
             messages.success(request, _("Your restore request was sent to support."))
             return redirect("restore_ticket", pk=ticket.pk)
-    return render(request, "backups/ticket_form.html", {"form": form, **_summary()})
+    # Refused only because no backup covers the moment: the request is complete,
+    # and the heading says what is really wrong.
+    uncovered = list(errors) == ["point_in_time"] and bool(moment and tickets.not_covered(moment))
+    return render(request, "backups/ticket_form.html", {"form": form, "uncovered": uncovered, **_summary()})
+
+
+def _ticket_context(ticket) -> dict:
+    """The ticket's preview, result and checks with words for tables and checks."""
+    preview = ticket.preview or {}
+    result = ticket.result or {}
+    erased = preview.get("stays_erased", {})
+    return {
+        "ticket": ticket,
+        "data_types": [DataType(t).label for t in ticket.data_types if t in DataType.values],
+        "preview_rows": [
+            {"label": tickets.table_label(table), "erased": erased.get(table, 0), **counts}
+            for table, counts in preview.get("counts", {}).items()
+        ],
+        "stays_erased_total": sum(erased.values()),
+        "applied_rows": [
+            {"label": tickets.table_label(table), **counts}
+            for table, counts in result.get("applied", {}).items()
+        ],
+        "replayed_total": sum(result.get("erasures", {}).get("replayed", {}).values()),
+        "checks": [{**c, "label": tickets.check_label(c["name"])} for c in result.get("checks", [])],
+        "others_untouched": result.get("others_untouched"),
+        "grants": list(ticket.grants.all()),
+        "now": timezone.now(),
+    }
 
 
 @member_required(ADMIN, COMPLIANCE)
@@ -74,10 +123,24 @@ def ticket_detail(request, pk):
     if request.method == "POST":
         if request.membership.role != ADMIN:
             raise PermissionDenied
+        if request.POST.get("action") == "grant":
+            try:
+                tickets.grant_by_customer(
+                    ticket=ticket, by=request.user, hours=int(request.POST.get("hours") or 4)
+                )
+            except (tickets.TicketError, ValueError) as exc:
+                detail = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {"": str(exc)}
+                for message in detail.values():
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("Support may now open your data for this ticket."))
+            return redirect("restore_ticket", pk=ticket.pk)
         if form.is_valid():
             tickets.comment(ticket=ticket, by=request.user, body=form.cleaned_data["body"], by_support=False)
             return redirect("restore_ticket", pk=ticket.pk)
-    return render(request, "backups/ticket_detail.html", {"ticket": ticket, "form": form, "support": False})
+    return render(
+        request, "backups/ticket_detail.html", {**_ticket_context(ticket), "form": form, "support": False}
+    )
 
 
 @member_required(ADMIN)
@@ -163,7 +226,13 @@ def _ticket_index() -> list[tuple]:
 def support_console(request):
     orgs = dict(Organization.objects.values_list("pk", "name"))
     rows = [
-        {"id": i, "organization": orgs.get(o), "state": TicketState(s).label, "urgency": u, "updated_at": t}
+        {
+            "id": i,
+            "organization": orgs.get(o),
+            "state": TicketState(s).label,
+            "urgency": Urgency(u).label if u in Urgency.values else u,
+            "updated_at": t,
+        }
         for i, o, s, u, t in _ticket_index()
     ]
     return render(
@@ -190,7 +259,7 @@ def support_ticket(request, pk):
             _support_action(request, ticket, grant)
             return redirect("support_ticket", pk=pk)
         context = {
-            "ticket": ticket,
+            **_ticket_context(ticket),
             "grant": grant,
             "form": CommentForm(),
             "support": True,
@@ -213,12 +282,10 @@ def _support_action(request, ticket, grant) -> None:
                 by=request.user,
                 reason=request.POST.get("reason", ""),
             )
-        elif action == "grant":
-            tickets.grant_access(ticket=ticket, user=request.user, hours=int(request.POST.get("hours") or 4))
         elif action in ("preview", "apply"):
             if grant is None:
                 raise tickets.TicketError(
-                    {"grant": _("Open a time-boxed access to this organization first.")}
+                    {"grant": tickets.refuse_data_access(ticket=ticket, user=request.user, action=action)}
                 )
             _preview_or_apply(request, ticket, action)
         else:
@@ -231,9 +298,10 @@ def _support_action(request, ticket, grant) -> None:
 
 def _preview_or_apply(request, ticket, action) -> None:
     if ticket.backup_id is None:
+        uncovered = tickets.not_covered(ticket.point_in_time, later_is_newest=True)
+        if uncovered:
+            raise tickets.TicketError({"backup": uncovered})
         ticket.backup = scoped.backup_for(ticket.point_in_time)
-        if ticket.backup is None:
-            raise tickets.TicketError({"backup": _("No backup before this point in time.")})
         ticket.save(update_fields=["backup"])
     scope = scoped.scope_of(ticket)
     if action == "preview":
@@ -244,6 +312,8 @@ def _preview_or_apply(request, ticket, action) -> None:
     else:
         if ticket.state != TicketState.PREVIEW_READY:
             raise tickets.TicketError({"state": _("Prepare and check the preview first.")})
+        before = scoped.others_checksum(ticket.organization_id)
         ticket.result = scoped.apply(scope=scope, run=ticket.backup)
+        ticket.result["others_untouched"] = scoped.others_checksum(ticket.organization_id) == before
         ticket.save(update_fields=["result"])
         tickets.change_state(ticket=ticket, to=TicketState.APPLIED, by=request.user)

@@ -75,6 +75,85 @@ class Services:
                 (VAR / "run" / name).unlink(missing_ok=True)
 
 
+KEY_ID_PREFIX = "make-run"
+
+
+class SetupError(Exception):
+    """Something `make run` cannot start without; the message says how to fix it."""
+
+
+def backup_key(var: Path, environ) -> str:
+    """The path of the file holding the backup key (BACKUP_KEYS_FILE), made on
+    the first start into var/backup.key (mode 0600).
+
+    Refuses to start, saying how to fix it, when the key file is unreadable or
+    malformed, or when it is missing while backups sealed with it exist: a
+    fresh key would make every nightly backup unreadable with the old one, and
+    quietly starting without a key would skip the backups."""
+    from backups.crypto import BackupKeyError, new_key_text, parse_keys
+
+    if environ.get("BACKUP_KEYS") and not environ.get("BACKUP_KEYS_FILE"):
+        return ""
+    given = environ.get("BACKUP_KEYS_FILE")
+    path = Path(given) if given else var / "backup.key"
+    where = f"BACKUP_KEYS_FILE={path}" if given else str(path)
+    if not path.exists():
+        backups = var / "backups"
+        if given or (backups.is_dir() and any(backups.iterdir())):
+            held = f" while {backups} holds backups sealed with it" if not given else ""
+            raise SetupError(
+                f"The backup key file {where} is missing{held}. Put the key file back where it was "
+                f"(from the place you moved it to), or point BACKUP_KEYS_FILE at it: "
+                f"`BACKUP_KEYS_FILE=/path/to/backup.key make run`. Without it, no backup can be read "
+                f"or made. To start over with a new key and no backups, remove {backups}."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(new_key_text(f"{KEY_ID_PREFIX}-{stamp}") + "\n")
+        say(f"Backup key created: {path} (mode 0600).")
+        say("  Move it off this machine for real use (a password manager, a safe): whoever holds it")
+        say("  reads every backup, and without it no backup can be restored. Then start with")
+        say("  `BACKUP_KEYS_FILE=/where/it/is make run`.")
+        return str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SetupError(
+            f"The backup key file {where} cannot be read ({exc.strerror}). Give it to the user "
+            f"running `make run` with `chmod 600 {path}` (and `chown` if another user owns it)."
+        ) from exc
+    try:
+        keys = parse_keys(text.strip())
+    except BackupKeyError as exc:
+        raise SetupError(
+            f"The backup key file {where} is not a backup key ({exc}). Restore the file you saved, "
+            f"or write a new key with `.venv/bin/python manage.py backup --new-key ID > {path}` "
+            f"(backups sealed with the old key will no longer be readable)."
+        ) from exc
+    if not keys:
+        raise SetupError(
+            f"The backup key file {where} is empty. Restore the file you saved, or write a new key with "
+            f"`.venv/bin/python manage.py backup --new-key ID > {path}`."
+        )
+    return str(path)
+
+
+def first_backup(env) -> None:
+    """The first backup and its restore drill, right after the demo seed, so the
+    backups page has something true to show; later ones are beat's nightly run.
+    A failure is said loudly, never skipped in silence."""
+    done = manage(env, "backup", "--if-none", check=False)
+    if done.returncode != 0:
+        say("The first backup FAILED (see above): the backups page will say so. Fix it, then run")
+        say("`.venv/bin/python manage.py backup` or restart `make run`.")
+        return
+    done = manage(env, "verify_backup", "--if-none", check=False)
+    if done.returncode != 0:
+        say("The restore drill of the first backup FAILED (see above): the backups page shows its report.")
+
+
 def manage(env, *args, check=True):
     return subprocess.run([PY, str(BASE / "manage.py"), *args], env=env, check=check, cwd=BASE)
 
@@ -95,11 +174,19 @@ def run() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
+        try:
+            key_file = backup_key(VAR, os.environ)
+        except SetupError as exc:
+            say(str(exc))
+            return 2
         env = {**os.environ, **services.up()}
+        if key_file:
+            env["BACKUP_KEYS_FILE"] = key_file
         env.setdefault("DJANGO_ENV", "development")
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "seed_demo", "--if-empty")
+        first_backup(env)
         commands = {
             "web": [
                 str(BIN / "gunicorn"),
@@ -133,7 +220,10 @@ def run() -> int:
         say(f"Vestibule is running: http://127.0.0.1:{port}/")
         say(f"Demo logins (password for all: {PASSWORD}):")
         for org, role, email in demo_logins():
-            say(f"  {org:<7} {role:<11} {email}")
+            say(f"  {org:<8} {role:<11} {email}")
+        hour, minute = int(os.environ.get("BACKUP_HOUR", "2")), int(os.environ.get("BACKUP_MINUTE", "15"))
+        at = f"{hour:02d}:{minute:02d} UTC"
+        say(f"Backups: every night at {at} into {VAR / 'backups'}; key: {key_file or 'BACKUP_KEYS'}.")
         say("Press Ctrl-C to stop the web server, worker, beat, PostgreSQL and Redis.")
         while not stopping:
             if any(child.poll() is not None for child in children):

@@ -426,7 +426,15 @@ from celery.schedules import crontab as backups_crontab  # noqa: E402
 
 # Keys: "id1:base64key,id2:base64key", newest first (`manage.py backup --new-key`
 # prints one). New backups use the first; older ones decrypt with any listed.
-BACKUP_KEYS = env("BACKUP_KEYS", "")
+# `make run` writes one into var/backup.key on the first start (BACKUP_KEYS_FILE).
+# A key file that cannot be read is reported by the check `backups.E001`
+# (every manage.py command, the worker and beat), never taken as "no backups".
+try:
+    BACKUP_KEYS = env("BACKUP_KEYS", "")
+    BACKUP_KEYS_ERROR = ""
+except OSError as _exc:
+    BACKUP_KEYS = ""
+    BACKUP_KEYS_ERROR = f"BACKUP_KEYS_FILE={os.environ.get('BACKUP_KEYS_FILE')}: {_exc.strerror}"
 # Destinations: a local directory always (BACKUP_DIR, off by setting it empty),
 # an S3 bucket, and an optional second S3 endpoint flagged off site.
 BACKUP_DESTINATIONS: list[dict] = []

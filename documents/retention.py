@@ -4,8 +4,11 @@ Called by the retention app inside the organization's scope. Files are removed
 first and checked gone; a row whose file could not be removed is kept (and its
 key reported) so that a later run can retry, never a row pointing nowhere."""
 
+import datetime
+
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from config.registries import PurgeResult, RetentionType
@@ -14,6 +17,17 @@ from . import storage
 from .models import Attachment, SignedConsent
 
 PLACEHOLDER = "[anonymised]"
+
+
+def _day(moment) -> str:
+    if isinstance(moment, str):  # rows of a data-subject export are plain JSON values
+        moment = datetime.datetime.fromisoformat(moment)
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+def _ext(key: str, default: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else default
 
 
 class _Files(RetentionType):
@@ -42,8 +56,23 @@ class DocumentsRetention(_Files):
 
     key = "documents"
     label = _("Documents (attachments)")
+    subject_folder = _("documents")
     timestamp_field = "uploaded_at"
     site_field = "site_id"
+
+    def subject_files(self, rows):
+        """(file name, storage key) of each row's file, for a data-subject export:
+        `2026-11-29-piece-d-identite.pdf`, after the day and the name given."""
+        for row in rows:
+            if not row.get("storage_key") or row.get("purged_at"):
+                continue
+            original = row.get("original_name") or ""
+            stem = original.rsplit(".", 1)[0] if "." in original else original
+            label = slugify(stem) or slugify(row.get("kind") or "") or "document"
+            yield (
+                f"{_day(row.get('uploaded_at'))}-{label}.{_ext(original or row['storage_key'], 'bin')}",
+                row["storage_key"],
+            )
 
     def queryset(self):
         return Attachment.objects.all()
@@ -81,8 +110,33 @@ class ConsentsRetention(_Files):
 
     key = "consents"
     label = _("Signed consents")
+    subject_folder = _("consents")
     timestamp_field = "signed_at"
     site_field = "site_id"
+
+    def subject_files(self, rows):
+        """(file name, storage key) of each consent's certificate and signature,
+        named after the text signed in the language of the export:
+        `2026-11-29-regles-de-securite.pdf`, `...-signature.png`."""
+        from django.utils.translation import get_language
+
+        from .models import ConsentVersion
+
+        english = (get_language() or "fr").startswith("en")
+        titles = {
+            pk: (en if english else fr) or fr
+            for pk, fr, en in ConsentVersion.objects.filter(
+                pk__in={r["version_id"] for r in rows if r.get("version_id")}
+            ).values_list("pk", "title_fr", "title_en")
+        }
+        for row in rows:
+            base = (
+                f"{_day(row.get('signed_at'))}-{slugify(titles.get(row.get('version_id'), '')) or 'consent'}"
+            )
+            if row.get("certificate_key"):
+                yield f"{base}.{_ext(row['certificate_key'], 'pdf')}", row["certificate_key"]
+            if row.get("signature_key"):
+                yield f"{base}-signature.{_ext(row['signature_key'], 'png')}", row["signature_key"]
 
     def queryset(self):
         return SignedConsent.objects.all()

@@ -40,6 +40,17 @@ class ExportRequestSerializer(serializers.Serializer):
 class ExportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    diagnostics = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=(
+            "Why the file is empty or has few rows (fewer than 20), one sentence each, in the language of "
+            "the export, as the preview says it: rows at sites outside your perimeter, rows past the "
+            "consultation period (archived), rows outside the period (and where the first or last one "
+            "falls), rows each other filter leaves out, chosen sites or visit types without rows. Counts "
+            "only; empty when nothing is filtered out or while the job runs."
+        ),
+    )
 
     class Meta:
         model = ExportJob
@@ -57,6 +68,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "sha256",
             "attempts",
             "error",
+            "diagnostics",
             "created_at",
             "finished_at",
             "expires_at",

@@ -43,6 +43,9 @@ class ExportJob(models.Model):
     claim_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Why the file is empty or small, in the job's language, as the preview says
+    # it (reports.diagnostics): written when the job ends with few rows.
+    diagnostics = models.JSONField(_("why rows are missing"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -233,6 +233,14 @@ def _notify(run: ScheduleRun) -> None:
             "link": link,
             "expires": run.job.expires_at.date().isoformat() if run.job.expires_at else "",
         }
+        if run.job.diagnostics:
+            # Written in the export's language when it ended; the schedule's is the same.
+            body += (
+                "\n\n"
+                + _("Why rows may be missing:")
+                + "\n"
+                + "\n".join(f"- {n}" for n in run.job.diagnostics)
+            )
     recipients = list(schedule.recipients)
     # No network call inside the transaction: the e-mail leaves after commit.
     transaction.on_commit(lambda: _send(subject, body, recipients))

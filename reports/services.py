@@ -41,6 +41,7 @@ from tenancy.context import Actor, current_actor
 from tenancy.scope import tenant_scope
 
 from . import csvwriter
+from .diagnostics import SMALL, diagnose
 from .filters import select
 from .models import ExportJob, JobStatus
 from .streaming import copy_records, copy_values, server_rows
@@ -180,7 +181,7 @@ def run_export(*, organization_id, job_id, on_chunk=None) -> bool:
         key = f"{folder}/{job.dataset}-{job.pk}-{token}.csv"
         ExportJob.objects.filter(pk=job_id, claim_token=token).update(storage_key=key)
     try:
-        rows, size, digest, stored = _write(job, token, key, store, on_chunk)
+        rows, size, digest, stored, notes = _write(job, token, key, store, on_chunk)
     except Exception as exc:
         log.exception("export %s failed", job_id)
         _release(organization_id, job_id, token, exc)
@@ -197,6 +198,7 @@ def run_export(*, organization_id, job_id, on_chunk=None) -> bool:
             rows_total=rows,
             size=size,
             sha256=digest,
+            diagnostics=notes,
             finished_at=now,
             lease_until=None,
             expires_at=now + datetime.timedelta(days=export_days()),
@@ -240,10 +242,12 @@ def _write(job, token, key, store, on_chunk):
                     size += len(chunk)
             tmp.seek(0)
             stored = store.save(key, File(tmp, name=key))
+        # An empty or small file says why, in the words of the preview.
+        notes = diagnose(selection, done) if done < SMALL else []
     if store.size(stored) != size:
         store.delete(stored)
         raise RuntimeError(f"stored {store.size(stored)} bytes of {size}")
-    return done, size, digest.hexdigest(), stored
+    return done, size, digest.hexdigest(), stored, notes
 
 
 @contextlib.contextmanager

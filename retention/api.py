@@ -5,7 +5,7 @@ import datetime
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -78,7 +78,8 @@ class PolicySerializer(serializers.ModelSerializer):
 class PolicyViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
     serializer_class = PolicySerializer
-    permission_classes = [roles(ADMIN, read=(COMPLIANCE,))]
+    # The DPO owns retention; the admin keeps the same powers.
+    permission_classes = [roles(ADMIN, COMPLIANCE)]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -168,7 +169,7 @@ class HoldViewSet(viewsets.ModelViewSet):
 
     lookup_value_converter = "int"
     serializer_class = HoldSerializer
-    permission_classes = [roles(COMPLIANCE, read=(ADMIN,))]
+    permission_classes = [roles(COMPLIANCE, ADMIN)]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -423,6 +424,22 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="subject-request-{subject.pk}.zip"'
         return response
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "dry_run",
+                bool,
+                description=(
+                    "true: erase nothing and answer what the erasure would remove, "
+                    '`{"dry_run": true, "types": [{"data_type", "label", "count"}], "total", "hold"}` '
+                    "(`hold` is the legal hold that would refuse it, or null). Ask this first and show it "
+                    "to the person confirming."
+                ),
+            )
+        ],
+        responses={200: RunSerializer, 409: dict},
+        description="Erase the person's data (an erasure request); with `?dry_run=true`, only count it.",
+    )
     @action(detail=True, methods=["post"])
     def erase(self, request, pk=None):
         subject = self.get_object()
@@ -430,6 +447,17 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
             raise serializers.ValidationError({"kind": _("Only an erasure request erases data.")})
         if subject.status != "open":
             raise serializers.ValidationError({"status": _("This request is closed.")})
+        if str(request.query_params.get("dry_run", "")).lower() in ("1", "true", "yes"):
+            preview = subjects.erasure_preview(subject)
+            hold = preview["hold"]
+            return Response(
+                {
+                    "dry_run": True,
+                    "types": preview["types"],
+                    "total": preview["total"],
+                    "hold": {"id": hold.pk, "reason": hold.reason} if hold else None,
+                }
+            )
         try:
             run = subjects.erase(subject, by=request.user)
         except subjects.SubjectHeld as held:

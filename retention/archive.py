@@ -117,7 +117,12 @@ def open_archive(*, organization, user, data_type: str, reason: str) -> ArchiveA
         reason=reason,
         expires_at=timezone.now() + datetime.timedelta(minutes=ACCESS_MINUTES),
     )
-    audit.record("retention.archive_opened", target=access, data={"data_type": data_type})
+    # The reason the DPO stated is the point of this entry: it shows in the journal.
+    audit.record(
+        "retention.archive_opened",
+        target=access,
+        data={"data_type": data_type, "reason": reason, "expires_at": access.expires_at.isoformat()},
+    )
     return access
 
 

@@ -14,8 +14,10 @@ import zipfile
 from django.db import transaction
 from django.db.models import CharField, F, Func, Q, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit import services as audit
 from config.registries import retention_types
@@ -166,51 +168,130 @@ def collect(request) -> dict[str, list[dict]]:
     return out
 
 
-def _files(rows: dict[str, list[dict]]):
-    """Storage keys of the person's files (attachments, signatures, certificates)."""
-    for key in ("documents", "consents"):
-        for row in rows.get(key, []):
-            for field in ("storage_key", "signature_key", "certificate_key"):
-                if row.get(field):
-                    yield row[field]
+def person_language(request, rows: dict) -> str:
+    """The language the person reads: their visitor record's, else their
+    organization's."""
+    for row in rows.get("visitor_identities", []):
+        if row.get("language"):
+            return row["language"]
+    return request.organization.default_language or "fr"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, f".{ext}") if dot else (name, "")
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}{ext}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _folder(rtype, key: str) -> str:
+    return slugify(str(getattr(rtype, "subject_folder", None) or rtype.label)) or key
 
 
 def export_zip(request, *, by=None) -> bytes:
-    """An access request's answer: one JSON file, one CSV per data type, the files."""
+    """An access request's answer, in the person's language: a README listing
+    what the archive holds, one JSON file with everything, one CSV per data
+    type, and each file once, in its data type's folder, named after what it
+    is (`consentements/2026-11-29-regles-de-securite.pdf`)."""
     from documents import storage
 
     rows = collect(request)
+    language = person_language(request, rows)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("subject.json", json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+    taken: set[str] = set()
+    listing: list[tuple[str, int, list[str]]] = []
+    written_keys: set[str] = set()
+    with translation.override(language), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        data_name = _unique(slugify(_("all the data")) + ".json", taken)
+        archive.writestr(data_name, json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        store = storage.document_storage()
         for key, items in rows.items():
             if not items:
                 continue
+            rtype = retention_types.get(key)
+            folder = _folder(rtype, key)
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=list(items[0]))
             writer.writeheader()
             for item in items:
                 writer.writerow({k: _safe_cell(v) for k, v in item.items()})
-            archive.writestr(f"{key}.csv", text.getvalue())
-        store = storage.document_storage()
-        for key in _files(rows):
-            try:
-                archive.writestr(f"files/{key}", storage.read(store, key))
-            except (OSError, *storage.STORAGE_ERRORS):
-                log.warning("file %s of request %s is missing from storage", key, request.pk)
+            names = [_unique(f"{folder}.csv", taken)]
+            archive.writestr(names[0], text.getvalue())
+            describe_files = getattr(rtype, "subject_files", None)
+            for base, storage_key in describe_files(items) if describe_files else ():
+                # A signature shared by several consents signed at once goes in once.
+                if storage_key in written_keys:
+                    continue
+                try:
+                    content = storage.read(store, storage_key)
+                except (OSError, *storage.STORAGE_ERRORS):
+                    log.warning("file %s of request %s is missing from storage", storage_key, request.pk)
+                    continue
+                written_keys.add(storage_key)
+                name = _unique(f"{folder}/{base}", taken)
+                archive.writestr(name, content)
+                names.append(name)
+            listing.append((str(rtype.label) if rtype else key, len(items), names))
+        readme = _readme(request, data_name, listing)
+        archive.writestr(_unique(slugify(_("README")).upper() + ".txt", taken), readme)
     audit.record(
         "retention.request_exported",
         target=request,
-        data={"types": {k: len(v) for k, v in rows.items()}},
+        data={
+            "types": {k: len(v) for k, v in rows.items()},
+            "files": len(written_keys),
+            "language": language,
+        },
         actor=None,
     )
     return buffer.getvalue()
+
+
+def _readme(request, data_name: str, listing) -> str:
+    lines = [
+        _("Your personal data held by %(organization)s") % {"organization": request.organization.name},
+        "",
+        _(
+            "This archive answers your access request received on %(received)s (GDPR, article 15). "
+            "It holds every record about you and every file you gave us or signed."
+        )
+        % {"received": formats.date_format(request.received_on, "DATE_FORMAT")},
+        "",
+        _("%(name)s: all the data below in one file (JSON).") % {"name": data_name},
+    ]
+    for label, count, names in listing:
+        lines += [
+            "",
+            ngettext("%(label)s: %(n)s record", "%(label)s: %(n)s records", count)
+            % {"label": label, "n": count},
+        ]
+        lines += [f"  - {name}" for name in names]
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _safe_cell(value):
     """No spreadsheet formula injection from a visitor's own name."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def erasure_preview(request) -> dict:
+    """What an erasure would touch, before it runs: the count per data type, and
+    the legal hold that would refuse it (nothing is written)."""
+    found = targets(request)
+    counts, hold = [], None
+    holds = active_holds()
+    for key, ids in found.items():
+        rtype = retention_types.get(key)
+        if rtype is None:
+            continue
+        counts.append({"data_type": key, "label": str(rtype.label), "count": len(ids)})
+        if ids and hold is None:
+            hold = hold_on(rtype.queryset().filter(pk__in=ids), rtype, holds)
+    return {"types": counts, "total": sum(c["count"] for c in counts), "hold": hold}
 
 
 def erase(request, *, by=None):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("retention/policies/<int:pk>/", views.policy_edit, name="retention_policy_edit"),
     path("retention/policies/<int:pk>/preview/", views.policy_preview, name="retention_policy_preview"),
     path("retention/runs/start/", views.run_start, name="retention_run_start"),
+    path("retention/dry-run/", views.dry_run, name="retention_dry_run"),
     path("retention/runs/<int:pk>/", views.run_detail, name="retention_run_detail"),
     path("retention/runs/<int:pk>/progress/", views.run_progress, name="retention_run_progress"),
     path("retention/runs/<int:pk>/report.csv", views.run_report_csv, name="retention_run_report_csv"),

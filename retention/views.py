@@ -41,7 +41,7 @@ def retention(request):
     return render(request, "retention/retention.html", context)
 
 
-@member_required(ADMIN)
+@member_required(ADMIN, COMPLIANCE)
 def policy_edit(request, pk):
     policy = get_for_member(policies.policies(request.organization), pk=pk)
     initial = {
@@ -134,21 +134,29 @@ def run_report_pdf(request, pk):
 
 
 @member_required(ADMIN, COMPLIANCE)
+def dry_run(request):
+    """What the next purge would do with the policies in force and the pending
+    ones, per data type, without touching anything."""
+    return render(
+        request,
+        "retention/dry_run.html",
+        {"current": purge.dry_run(request.organization, apply_pending=True)},
+    )
+
+
+@member_required(ADMIN, COMPLIANCE)
 def holds(request):
     form = HoldForm(request.POST or None, sites=sites_for(request.membership))
-    if request.method == "POST":
-        if request.membership.role != COMPLIANCE:
-            return HttpResponse(status=403)
-        if form.is_valid():
-            services.place_hold(organization=request.organization, by=request.user, **form.cleaned_data)
-            messages.success(request, _("Legal hold placed."))
-            return redirect("retention_holds")
+    if request.method == "POST" and form.is_valid():
+        services.place_hold(organization=request.organization, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Legal hold placed."))
+        return redirect("retention_holds")
     rows = LegalHold.objects.prefetch_related("sites")
     return render(request, "retention/holds.html", {"form": form, "holds": rows})
 
 
 @require_POST
-@member_required(COMPLIANCE)
+@member_required(ADMIN, COMPLIANCE)
 def hold_release(request, pk):
     hold = get_for_member(LegalHold.objects.all(), pk=pk)
     services.release_hold(hold=hold)
@@ -193,10 +201,22 @@ def request_export(request, pk):
     return response
 
 
-@require_POST
 @member_required(COMPLIANCE)
 def request_erase(request, pk):
+    """GET: what the erasure would remove, counted per data type, and a
+    confirmation; POST with `confirm`: the erasure."""
     subject = get_for_member(SubjectRequest.objects.filter(kind=RequestKind.ERASURE, status="open"), pk=pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        preview = subjects.erasure_preview(subject)
+        return render(
+            request,
+            "retention/erase_confirm.html",
+            {
+                "subject": subject,
+                "preview": preview,
+                "refusal": str(subjects.SubjectHeld(preview["hold"])) if preview["hold"] else "",
+            },
+        )
     try:
         run = subjects.erase(subject, by=request.user)
     except subjects.SubjectHeld as held:

@@ -30,5 +30,12 @@ DEMO = [
 ]
 
 
+# Platform support (the vendor's staff): no organization, no tenant data; the
+# support console shows every organization's restore tickets, and a ticket's
+# data only through the time-boxed access its customer granted.
+SUPPORT_EMAIL = "support@vestibule.demo"
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
-    return [(org["slug"], role, f"{role}@{org['slug']}.demo") for org in DEMO for role in ROLES]
+    logins = [(org["slug"], role, f"{role}@{org['slug']}.demo") for org in DEMO for role in ROLES]
+    return [*logins, ("platform", "support", SUPPORT_EMAIL)]

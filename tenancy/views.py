@@ -43,6 +43,9 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     if request.membership is None:
+        if request.user.is_platform_support:
+            # Support has no organization of its own: its page is the console.
+            return redirect("support_console")
         return render(request, "tenancy/no_membership.html", status=403)
     # Each role lands where its day starts: reception at the desk of its
     # perimeter, a host on its visits, admins and compliance on what needs them.

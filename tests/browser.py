@@ -61,3 +61,15 @@ def sign_in(page, base_url, email, password="pw-Secret-123"):
     page.fill("#id_username", email)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+def screenshot_path(name: str, fallback_dir) -> str:
+    """docs/screens/NAME when VESTIBULE_SCREENSHOTS=1 (to refresh the committed
+    screenshots), else a temporary folder: `make test` leaves the checkout clean."""
+    from pathlib import Path
+
+    if os.environ.get("VESTIBULE_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parent.parent / "docs" / "screens"
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / name)
+    return str(Path(fallback_dir) / name)

@@ -42,6 +42,7 @@ def test_production_passes_check_deploy_without_warnings():
         DJANGO_ENV="production",
         SECRET_KEY="x" * 20 + "-Yq9#kT2!vR8@pL5$wN3%zB7^mC4&hJ6*",
         ALLOWED_HOSTS="visits.example.com",
+        BACKUP_KEYS="k1:" + "A" * 43 + "=",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -12,12 +13,14 @@ import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 
 from config.embedded import pick_port
+from tests.browser import browser_page, needs_chromium, screenshot_path, sign_in
 
 
 def _read_until(process, pattern, timeout):
@@ -43,14 +46,23 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-@pytest.mark.skipif(bool(os.environ.get("VESTIBULE_SKIP_MAKE_RUN")), reason="VESTIBULE_SKIP_MAKE_RUN is set")
-def test_run_serves_french_login_and_demo_logins_then_stops_everything():
+SKIP = pytest.mark.skipif(
+    bool(os.environ.get("VESTIBULE_SKIP_MAKE_RUN")), reason="VESTIBULE_SKIP_MAKE_RUN is set"
+)
+
+
+@pytest.fixture(scope="module")
+def make_run():
+    """`make run` on a fresh var/ directory, shared by this module's tests; the
+    last test stops it and checks that everything stopped."""
     # Not under pytest's tmp_path: pytest keeps that tree closed to other users
     # (and re-closes it when another session starts), and PostgreSQL runs as one.
     var = Path(tempfile.mkdtemp(prefix="vestibule-make-run-")) / "var"
     port = pick_port(18000)
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "BACKUP_KEYS", "BACKUP_KEYS_FILE")
     }
     env.update(
         PORT=str(port),
@@ -67,36 +79,98 @@ def test_run_serves_french_login_and_demo_logins_then_stops_everything():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    state = SimpleNamespace(process=process, var=var, port=port, base=f"http://127.0.0.1:{port}", output="")
     try:
-        output = _read_until(process, r"Press Ctrl-C", timeout=240)
-        assert f"http://127.0.0.1:{port}/" in output
-        assert "reception@acme.demo" in output and "demo-pass-2026" in output
-        base = f"http://127.0.0.1:{port}"
+        state.output = _read_until(process, r"Press Ctrl-C", timeout=300)
         for _attempt in range(100):
             try:
-                page = urllib.request.urlopen(f"{base}/login/", timeout=5).read().decode()  # noqa: S310
+                urllib.request.urlopen(f"{state.base}/login/", timeout=5).read()  # noqa: S310
                 break
             except OSError:
                 time.sleep(0.2)
-        assert 'lang="fr"' in page and "Connexion à Vestibule" in page
-        # A demo login works.
-        jar = CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(f"{base}/login/", timeout=10).read()
-        csrf = next(c.value for c in jar if c.name == "csrftoken")
-        data = urlencode(
-            {"username": "admin@acme.demo", "password": "demo-pass-2026", "csrfmiddlewaretoken": csrf}
-        ).encode()
-        request = urllib.request.Request(  # noqa: S310 - http on loopback
-            f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"}
-        )
-        home = opener.open(request, timeout=10).read().decode()
-        assert "Bienvenue chez Acme Industrie" in home
-        postgres_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])
-        redis_pid = int((var / "run" / "redis.pid").read_text().strip())
+        yield state
     finally:
-        process.send_signal(signal.SIGINT)
-        rest = process.communicate(timeout=90)[0]
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=90)
+        shutil.rmtree(var.parent, ignore_errors=True)
+
+
+@SKIP
+def test_run_serves_french_login_and_demo_logins(make_run):
+    output, var, port, base = make_run.output, make_run.var, make_run.port, make_run.base
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "reception@acme.demo" in output and "demo-pass-2026" in output
+    assert re.search(r"platform\s+support\s+support@vestibule.demo", output)
+    # The backup key, made on this first start, private, its path printed.
+    key = var / "backup.key"
+    assert f"Backup key created: {key} (mode 0600)" in output and "Move it off this machine" in output
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    # The first backup and its restore drill ran after the demo seed.
+    assert re.search(r"Backup vst-\S+: \d+ bytes", output)
+    assert re.search(r"vst-\S+: verified", output)
+    assert "Backups: every night at 02:15 UTC" in output
+    page = urllib.request.urlopen(f"{base}/login/", timeout=5).read().decode()  # noqa: S310
+    assert 'lang="fr"' in page and "Connexion à Vestibule" in page
+    # A demo login works.
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/login/", timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    data = urlencode(
+        {"username": "admin@acme.demo", "password": "demo-pass-2026", "csrfmiddlewaretoken": csrf}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - http on loopback
+        f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"}
+    )
+    home = opener.open(request, timeout=10).read().decode()
+    assert "Bienvenue chez Acme Industrie" in home
+
+
+@SKIP
+@needs_chromium
+def test_journey_d_backups_page_after_make_run_shows_a_verified_backup_and_its_drill(make_run):
+    """(d) The admin of the demo opens the backups page right after `make run`:
+    the first backup, verified, where its copies are, the drill report, the
+    restore window; support's console lists the backups too. The screenshot
+    goes to docs/screens/ with VESTIBULE_SCREENSHOTS=1."""
+    from playwright.sync_api import expect
+
+    with browser_page() as page:
+        started, clicks = time.monotonic(), 0
+        sign_in(page, make_run.base, "admin@acme.demo", "demo-pass-2026")
+        clicks += 1
+        page.click("nav.side >> text=Sauvegardes & restauration")
+        clicks += 1
+        expect(page.locator("h1")).to_have_text("Sauvegardes & restauration")
+        summary = page.locator("#backup-summary")
+        expect(summary).to_contain_text("Vérifiée par un test de restauration.")
+        expect(page.locator("#restore-window")).to_contain_text("Fenêtre de restauration")
+        expect(page.locator("#restore-window")).to_contain_text("Europe/Paris")
+        expect(page.locator("#backup-destinations")).to_contain_text("disque local")
+        expect(page.locator("#backup-destinations")).to_contain_text("faite")
+        expect(summary).to_contain_text("Prochaine sauvegarde")
+        drill = page.locator("#drill-report")
+        expect(drill).to_contain_text("réussi")
+        expect(drill).to_contain_text("Base de données restaurée")
+        expect(drill).to_contain_text("Pré-enregistrement, arrivée, badge et export")
+        seconds = time.monotonic() - started
+        page.screenshot(path=screenshot_path("backups.png", make_run.var), full_page=True)
+        print(f"\njourney (d) backups page after make run: {clicks} clicks, {seconds:.1f} s")
+    with browser_page() as page:
+        sign_in(page, make_run.base, "support@vestibule.demo", "demo-pass-2026")
+        # Support's page is its console (docs/screens/support-console.png is
+        # taken by journey (a), with a ticket's preview in it).
+        expect(page.locator("h1")).to_have_text("Console du support")
+
+
+@SKIP
+def test_ctrl_c_stops_everything(make_run):
+    var, process = make_run.var, make_run.process
+    postgres_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])
+    redis_pid = int((var / "run" / "redis.pid").read_text().strip())
+    process.send_signal(signal.SIGINT)
+    rest = process.communicate(timeout=90)[0]
     assert process.returncode == 0, rest
     for _attempt in range(50):
         if not (_pid_alive(postgres_pid) or _pid_alive(redis_pid)):
@@ -105,4 +179,3 @@ def test_run_serves_french_login_and_demo_logins_then_stops_everything():
     assert not _pid_alive(postgres_pid), "PostgreSQL left running"
     assert not _pid_alive(redis_pid), "Redis left running"
     assert not Path(var / "run" / "database.url").exists()
-    shutil.rmtree(var.parent, ignore_errors=True)

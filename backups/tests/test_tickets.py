@@ -59,7 +59,7 @@ def test_incomplete_ticket_is_refused_naming_what_is_missing(window, orgs, clien
         ),
     )
     body = response.content.decode()
-    assert "en dehors de la période couverte par les sauvegardes" in body
+    assert "Aucune sauvegarde ne couvre le" in body and "les sauvegardes vont du" in body
     oldest = timezone.localtime(BackupRun.objects.get(backup_id="vst-old").started_at)
     assert str(oldest.year) in body and f"{oldest:%H:%M}" in body
     with tenant_scope(orgs.b.org):
@@ -137,7 +137,8 @@ def test_ticket_flows_from_customer_to_support_and_back(
         assert [c.by_support for c in ticket.comments.all()] == [True, False]
     with django_capture_on_commit_callbacks(execute=True):
         support.post(url, {"action": "state", "to": "accepted"})
-        support.post(url, {"action": "grant", "hours": "4"})
+        # The customer grants support a time-boxed access to their data.
+        admin.post(reverse("restore_ticket", kwargs={"pk": pk}), {"action": "grant", "hours": "4"})
         # Skipping the preview is refused.
         support.post(url, {"action": "state", "to": "applied"})
     with tenant_scope(orgs.a.org):
@@ -151,7 +152,8 @@ def test_ticket_flows_from_customer_to_support_and_back(
             <= datetime.timedelta(hours=4)
         )
         entry = JournalEntry.objects.get(verb="support.access_granted")
-        assert entry.data["user_id"] == support_user.pk and entry.organization_id == orgs.a.org.pk
+        assert entry.data["grants"] == [grant.pk] and entry.organization_id == orgs.a.org.pk
+        assert entry.data["by_customer"] is True
     with tenant_scope(orgs.b.org):
         assert not JournalEntry.objects.filter(verb="support.access_granted").exists()
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,7 +163,8 @@ def test_ticket_flows_from_customer_to_support_and_back(
         ticket = RestoreTicket.objects.get(pk=pk)
         assert ticket.state == TicketState.REFUSED and ticket.refusal_reason == "Hors périmètre contractuel"
     subjects = [m.subject for m in mail.outbox]
-    assert len(subjects) == 5, subjects  # new, needs info, new, accepted, refused
+    assert len(subjects) == 6, subjects  # new, needs info, new, accepted, access granted, refused
+    assert "accès" in subjects[4] and "jusqu" in mail.outbox[4].body
     assert "Hors périmètre contractuel" in mail.outbox[-1].body
 
 
@@ -221,7 +224,9 @@ def test_preview_and_apply_from_the_ticket(data, orgs, client_for):
     support.post(url, {"action": "preview"})  # no access grant yet: refused
     with tenant_scope(orgs.a.org):
         assert RestoreTicket.objects.get(pk=ticket.pk).preview == {}
-    support.post(url, {"action": "grant", "hours": "2"})
+    client_for(orgs.a.members["admin"]).post(
+        reverse("restore_ticket", kwargs={"pk": ticket.pk}), {"action": "grant", "hours": "2"}
+    )
     support.post(url, {"action": "preview"})
     with tenant_scope(orgs.a.org):
         ticket = RestoreTicket.objects.get(pk=ticket.pk)
@@ -233,6 +238,7 @@ def test_preview_and_apply_from_the_ticket(data, orgs, client_for):
         assert ticket.state == TicketState.APPLIED
         assert Visit.objects.filter(pk=deleted.pk).exists()
         assert [c["ok"] for c in ticket.result["checks"]] == [True, True]
+        assert ticket.result["others_untouched"] is True
         from visitors.models import Visitor
 
         person = data.visitors["a"][1]

@@ -37,10 +37,11 @@ add("retention_run_start", "POST", {ANON: 302, ADMIN: 302, RECEPTION: 403, HOST:
 add(
     "retention_policy_edit",
     "GET",
-    {ANON: 302, ADMIN: 200, RECEPTION: 403, HOST: 403, COMPLIANCE: 403},
+    {ANON: 302, ADMIN: 200, RECEPTION: 403, HOST: 403, COMPLIANCE: 200},
     {"pk": "retention_policy"},
 )
-other_org("retention_policy_edit", "GET", {"pk": "retention_policy"}, {ADMIN: 404})
+other_org("retention_policy_edit", "GET", {"pk": "retention_policy"}, {ADMIN: 404, COMPLIANCE: 404})
+add("retention_dry_run", "GET", HTML_STAFF)
 add("retention_policy_preview", "GET", HTML_STAFF, {"pk": "retention_policy"})
 other_org("retention_policy_preview", "GET", {"pk": "retention_policy"}, {ADMIN: 404, COMPLIANCE: 404})
 for name in (
@@ -54,44 +55,47 @@ for name in (
 add(
     "retention_hold_release",
     "POST",
-    {ANON: 302, ADMIN: 403, RECEPTION: 403, HOST: 403, COMPLIANCE: 302},
+    {ANON: 302, ADMIN: 302, RECEPTION: 403, HOST: 403, COMPLIANCE: 302},
     {"pk": "legal_hold"},
 )
-other_org("retention_hold_release", "POST", {"pk": "legal_hold"}, {COMPLIANCE: 404})
+other_org("retention_hold_release", "POST", {"pk": "legal_hold"}, {ADMIN: 404, COMPLIANCE: 404})
 for name in ("retention_request_detail", "retention_request_export"):
     add(name, "GET", HTML_COMPLIANCE, {"pk": "subject_request"})
     other_org(name, "GET", {"pk": "subject_request"}, {COMPLIANCE: 404})
+# Without `confirm=yes` the erasure answers its confirmation page (counts per type).
+add("retention_request_erase", "GET", HTML_COMPLIANCE, {"pk": "erasure_request"})
 add(
     "retention_request_erase",
     "POST",
-    {ANON: 302, ADMIN: 403, RECEPTION: 403, HOST: 403, COMPLIANCE: 302},
+    {ANON: 302, ADMIN: 403, RECEPTION: 403, HOST: 403, COMPLIANCE: 200},
     {"pk": "erasure_request"},
 )
+other_org("retention_request_erase", "GET", {"pk": "erasure_request"}, {COMPLIANCE: 404})
 other_org("retention_request_erase", "POST", {"pk": "erasure_request"}, {COMPLIANCE: 404})
 
 # --- API -----------------------------------------------------------------------------
 add("retention-policy-list", "GET", API_STAFF)
-add("retention-policy-list", "POST", {ANON: 401, ADMIN: 400, RECEPTION: 403, HOST: 403, COMPLIANCE: 403})
+add("retention-policy-list", "POST", {ANON: 401, ADMIN: 400, RECEPTION: 403, HOST: 403, COMPLIANCE: 400})
 add("retention-policy-detail", "GET", API_STAFF, {"pk": "retention_policy"})
 add(
     "retention-policy-detail",
     "PATCH",
-    {ADMIN: 200, COMPLIANCE: 403, RECEPTION: 403},
+    {ADMIN: 200, COMPLIANCE: 200, RECEPTION: 403},
     {"pk": "retention_policy"},
 )
-add("retention-policy-detail", "DELETE", {ADMIN: 400, COMPLIANCE: 403}, {"pk": "retention_policy"})
+add("retention-policy-detail", "DELETE", {ADMIN: 400, COMPLIANCE: 400}, {"pk": "retention_policy"})
 other_org("retention-policy-detail", "GET", {"pk": "retention_policy"}, {ADMIN: 404, COMPLIANCE: 404})
-other_org("retention-policy-detail", "PATCH", {"pk": "retention_policy"}, {ADMIN: 404})
-other_org("retention-policy-detail", "DELETE", {"pk": "retention_policy"}, {ADMIN: 404})
+other_org("retention-policy-detail", "PATCH", {"pk": "retention_policy"}, {ADMIN: 404, COMPLIANCE: 404})
+other_org("retention-policy-detail", "DELETE", {"pk": "retention_policy"}, {ADMIN: 404, COMPLIANCE: 404})
 
 add("legal-hold-list", "GET", API_STAFF)
-add("legal-hold-list", "POST", {ANON: 401, ADMIN: 403, RECEPTION: 403, HOST: 403, COMPLIANCE: 400})
+add("legal-hold-list", "POST", {ANON: 401, ADMIN: 400, RECEPTION: 403, HOST: 403, COMPLIANCE: 400})
 add("legal-hold-detail", "GET", API_STAFF, {"pk": "legal_hold"})
-add("legal-hold-detail", "PATCH", {ADMIN: 403, RECEPTION: 403, COMPLIANCE: 200}, {"pk": "legal_hold"})
-add("legal-hold-detail", "DELETE", {ADMIN: 403, COMPLIANCE: 204}, {"pk": "legal_hold"})
+add("legal-hold-detail", "PATCH", {ADMIN: 200, RECEPTION: 403, COMPLIANCE: 200}, {"pk": "legal_hold"})
+add("legal-hold-detail", "DELETE", {ADMIN: 204, COMPLIANCE: 204}, {"pk": "legal_hold"})
 other_org("legal-hold-detail", "GET", {"pk": "legal_hold"}, {ADMIN: 404, COMPLIANCE: 404})
-other_org("legal-hold-detail", "PATCH", {"pk": "legal_hold"}, {COMPLIANCE: 404})
-other_org("legal-hold-detail", "DELETE", {"pk": "legal_hold"}, {COMPLIANCE: 404})
+other_org("legal-hold-detail", "PATCH", {"pk": "legal_hold"}, {ADMIN: 404, COMPLIANCE: 404})
+other_org("legal-hold-detail", "DELETE", {"pk": "legal_hold"}, {ADMIN: 404, COMPLIANCE: 404})
 
 add("purge-run-list", "GET", API_STAFF)
 add("purge-run-list", "POST", {ANON: 401, ADMIN: 202, RECEPTION: 403, HOST: 403, COMPLIANCE: 202})

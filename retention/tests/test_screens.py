@@ -173,7 +173,8 @@ def test_archive_view_needs_a_stated_reason_which_is_journaled(orgs, client_for)
     assert "Archivé" in opened.content.decode()
     with tenant_scope(orgs.a.org):
         entry = JournalEntry.objects.get(verb="retention.archive_opened")
-        assert entry.data == {"data_type": "visits"}
+        # The journal shows why the archive was opened (issue 21).
+        assert entry.data["data_type"] == "visits" and entry.data["reason"] == "Contrôle CNIL"
         assert ArchiveAccess.objects.get().reason == "Contrôle CNIL"
     assert archived.pk
     assert client_for(orgs.a.members["admin"]).get("/retention/archive/").status_code == 403

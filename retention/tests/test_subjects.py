@@ -87,9 +87,15 @@ def test_access_export_is_a_zip_with_json_csv_and_files(orgs, client_for, settin
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = set(archive.namelist())
-    assert {"subject.json", "visits.csv", "visitor_identities.csv"} <= names
-    assert f"files/{attachment.storage_key}" in names
-    data = json.loads(archive.read("subject.json"))
+    assert {
+        "toutes-les-donnees.json",
+        "visites.csv",
+        "identites-des-visiteurs.csv",
+        "LISEZ-MOI.txt",
+    } <= names, names
+    day = timezone.localtime(attachment.uploaded_at).date().isoformat()
+    assert f"documents/{day}-passport.pdf" in names
+    data = json.loads(archive.read("toutes-les-donnees.json"))
     assert data["visitor_identities"][0]["last_name"] == "Unique"
     with tenant_scope(orgs.a.org):
         assert JournalEntry.objects.filter(verb="retention.request_exported").exists()
@@ -147,5 +153,10 @@ def test_erasure_from_the_screen_is_refused_with_the_hold_named(orgs, client_for
             organization=orgs.a.org, kind="erasure", received_on=timezone.localdate(), full_name="Ivan Gardé"
         )
     client = client_for(orgs.a.members["compliance"])
-    response = client.post(f"/retention/requests/{request.pk}/erase/", follow=True)
+    # The confirmation page already says the erasure would be refused.
+    assert (
+        f"gel juridique n°{hold.pk}"
+        in client.get(f"/retention/requests/{request.pk}/erase/").content.decode()
+    )
+    response = client.post(f"/retention/requests/{request.pk}/erase/", {"confirm": "yes"}, follow=True)
     assert f"gel juridique n°{hold.pk}" in response.content.decode()

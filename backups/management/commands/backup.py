@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backups import archive, crypto, services
-from backups.models import RunStatus
+from backups.models import BackupRun, RunStatus
 
 
 class Command(BaseCommand):
@@ -11,10 +11,14 @@ class Command(BaseCommand):
         parser.add_argument("--destination", action="append", help="only this destination (repeatable)")
         parser.add_argument("--reencrypt", action="store_true", help="move older backups to the newest key")
         parser.add_argument("--new-key", metavar="ID", help="print a new key entry for BACKUP_KEYS and stop")
+        parser.add_argument("--if-none", action="store_true", help="only if no backup was made yet")
 
-    def handle(self, *args, destination=None, reencrypt=False, new_key=None, **options):
+    def handle(self, *args, destination=None, reencrypt=False, new_key=None, if_none=False, **options):
         if new_key:
             self.stdout.write(crypto.new_key_text(new_key))
+            return
+        if if_none and BackupRun.objects.filter(status__in=[RunStatus.OK, RunStatus.PARTIAL]).exists():
+            self.stdout.write("A backup exists already: none made now (the nightly one follows).")
             return
         try:
             if reencrypt:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backups import drill
+from backups.models import DrillReport
 
 
 class Command(BaseCommand):
@@ -11,8 +12,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--destination", help="fetch from this destination (default: the first holding it)"
         )
+        parser.add_argument("--if-none", action="store_true", help="only if no drill was run yet")
 
-    def handle(self, *args, backup_id=None, destination=None, **options):
+    def handle(self, *args, backup_id=None, destination=None, if_none=False, **options):
+        if if_none and DrillReport.objects.filter(kind="drill").exists():
+            self.stdout.write("A restore drill was run already: none run now (the weekly one follows).")
+            return
         report = drill.verify_backup(backup_id=backup_id, destination=destination)
         write_report(self.stdout, report)
         if not report.ok:

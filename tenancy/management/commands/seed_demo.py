@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from sites import services as sites
-from tenancy.demo import DEMO, PASSWORD, ROLES
+from tenancy.demo import DEMO, PASSWORD, ROLES, SUPPORT_EMAIL
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 from tenancy.services import add_member
@@ -26,6 +26,11 @@ class Command(BaseCommand):
         if if_empty and Organization.objects.exists():
             self.stdout.write("Organizations exist already: no demo data added.")
             return
+        if not User.objects.filter(email=SUPPORT_EMAIL).exists():
+            User.objects.create_user(
+                SUPPORT_EMAIL, PASSWORD, full_name="Support Vestibule", is_platform_support=True
+            )
+            self.stdout.write("platform support: created")
         for spec in DEMO:
             if Organization.objects.filter(slug=spec["slug"]).exists():
                 self.stdout.write(f"{spec['slug']}: already there")
