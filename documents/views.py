@@ -263,8 +263,11 @@ def _visit_from_token(token: str, salt: str):
     return payload, payload["o"]
 
 
-def _refused(request):
-    return render(request, "documents/link_refused.html", status=403)
+def _refused(request, kiosk_start_url="", language=None):
+    with translation.override(language or translation.get_language()):
+        return render(
+            request, "documents/link_refused.html", {"kiosk_start_url": kiosk_start_url}, status=403
+        )
 
 
 def _link_page(view):
@@ -299,9 +302,10 @@ def kiosk_consent_sign(request, key, token):
     if found is None:
         return kiosk.closed(request, language)
     _token_id, kiosk_org, site_id = found
+    start = kiosk.start_url(key)
     payload, org_id = _visit_from_token(token, tokens.KIOSK_SALT)
     if payload is None or org_id != kiosk_org:
-        return _refused(request)
+        return _refused(request, kiosk.start_url(key, language), language)
     with tenant_scope(org_id):
         visit = (
             Visit.objects.select_related("visitor", "site", "visit_type")
@@ -309,8 +313,7 @@ def kiosk_consent_sign(request, key, token):
             .first()
         )
         if visit is None or not tokens.visit_matches(visit, payload):
-            return _refused(request)
-        start = kiosk.start_url(key)
+            return _refused(request, kiosk.start_url(key, language), language)
         return _signing_page(
             request,
             visit,

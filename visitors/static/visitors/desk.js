@@ -10,6 +10,8 @@
   function mark() { rows().forEach(function (r, i) { r.classList.toggle("selected", i === selected); if (i === selected) r.scrollIntoView({block: "nearest"}); }); }
   document.addEventListener("keydown", function (e) {
     var typing = /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName);
+    // Escape leaves a field, so that the shortcuts work without the mouse.
+    if (typing && e.key === "Escape") { document.activeElement.blur(); return; }
     if (!typing && e.key === "/") { e.preventDefault(); document.getElementById("desk-search").focus(); return; }
     if (!typing && e.key === "s") { e.preventDefault(); document.getElementById("desk-scan").focus(); return; }
     if (!typing && e.key === "n") { e.preventDefault(); var w = document.getElementById("walk-in"); w.open = true; w.querySelector("input").focus(); return; }
