@@ -7,9 +7,18 @@
   var main = document.querySelector("main[data-restart-url]");
   var badge = document.getElementById("kiosk-badge");
   if (badge && badge.dataset.autoprint) {
-    badge.addEventListener("load", function () {
+    var printed = false;
+    var printBadge = function () {
+      if (printed) return;
+      printed = true;
       try { badge.contentWindow.focus(); badge.contentWindow.print(); } catch (e) { /* no PDF viewer */ }
-    });
+    };
+    badge.addEventListener("load", printBadge);
+    // The frame may have loaded before this deferred script ran.
+    try {
+      var loaded = badge.contentDocument;
+      if (loaded && loaded.readyState === "complete" && loaded.location.href !== "about:blank") { printBadge(); }
+    } catch (e) { /* not readable: its load event prints */ }
   }
   if (!main) return;
   var url = main.dataset.restartUrl;
