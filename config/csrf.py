@@ -6,16 +6,17 @@ referrer policy hides its origin (`no-referrer`, as the signing pages had), and
 some privacy settings and extensions do the same; Django's middleware refuses
 it whatever the token ("Origin checking failed - null"), which stranded every
 visitor. On a view marked `@opaque_origin_allowed`, `Origin: null` is taken as
-"the browser did not say": the token decides, and a Referer, when one is sent,
-must still be ours. Another origin is refused as before, and staff pages, whose
-session a forged POST could ride, keep Django's rule unchanged.
+"the browser did not say": `OpaqueOriginMiddleware`, just before Django's
+`CsrfViewMiddleware`, reads it as this site's origin when no Referer says
+otherwise, and Django's middleware then decides by the token. Another origin
+is refused as before, and staff pages, whose session a forged POST could ride,
+keep Django's rule unchanged.
 """
 
 from functools import wraps
 from urllib.parse import urlsplit
 
 from django.core.exceptions import DisallowedHost
-from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 
 
 def opaque_origin_allowed(view):
@@ -29,26 +30,29 @@ def opaque_origin_allowed(view):
     return wrapper
 
 
-class CsrfViewMiddleware(DjangoCsrfViewMiddleware):
+class OpaqueOriginMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
     def process_view(self, request, callback, callback_args, callback_kwargs):
-        request._csrf_opaque_origin_allowed = getattr(callback, "csrf_opaque_origin_allowed", False)
-        return super().process_view(request, callback, callback_args, callback_kwargs)
-
-    def _origin_verified(self, request):
-        if request.META.get("HTTP_ORIGIN") == "null" and getattr(
-            request, "_csrf_opaque_origin_allowed", False
+        if request.META.get("HTTP_ORIGIN") != "null" or not getattr(
+            callback, "csrf_opaque_origin_allowed", False
         ):
-            return self._referer_absent_or_ours(request)
-        return super()._origin_verified(request)
-
-    def _referer_absent_or_ours(self, request) -> bool:
-        referer = request.META.get("HTTP_REFERER")
-        if not referer:
-            return True
+            return None
         try:
-            parts = urlsplit(referer)
-            host = request.get_host()
-        except (ValueError, DisallowedHost):
-            return False
-        scheme = "https" if request.is_secure() else "http"
-        return parts.scheme == scheme and parts.netloc == host
+            ours = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+        except DisallowedHost:
+            return None
+        referer = request.META.get("HTTP_REFERER")
+        if referer:
+            try:
+                parts = urlsplit(referer)
+            except ValueError:
+                return None
+            if f"{parts.scheme}://{parts.netloc}" != ours:
+                return None  # another site's page: Django refuses the null origin
+        request.META["HTTP_ORIGIN"] = ours
+        return None

@@ -61,8 +61,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's, with `Origin: null` allowed on marked public pages (config/csrf.py).
-    "config.csrf.CsrfViewMiddleware",
+    # `Origin: null` on marked public pages is judged by the token (config/csrf.py).
+    "config.csrf.OpaqueOriginMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "tenancy.middleware.LanguageMiddleware",
