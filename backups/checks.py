@@ -111,8 +111,10 @@ def journey() -> tuple[bool, str]:
     with tenant_scope(org):
         site = Site.objects.order_by("pk").first()
         desk = Desk.objects.filter(site=site).order_by("pk").first()
+        # A type of the drill's own: the customer's types may require consents,
+        # which no override lifts and a drill cannot sign.
         visit_type = VisitType.objects.filter(
-            active=True, host_required=False
+            active=True, host_required=False, name_en="Restore drill"
         ).first() or VisitType.objects.create(
             organization=org, name_fr="Exercice de restauration", name_en="Restore drill", host_required=False
         )

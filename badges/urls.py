@@ -18,4 +18,5 @@ urlpatterns = [
     path("badges/print/group/", views.badge_group_print, name="badge_group_print"),
     path("badges/print/badges.pdf", views.prints_pdf, name="badge_prints_pdf"),
     path("badges/print/<int:pk>/", views.badge_print, name="badge_print"),
+    path("kiosk/<str:key>/badge/<str:token>/", views.kiosk_badge, name="kiosk_badge"),
 ]

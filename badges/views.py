@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 
 from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, RECEPTION, get_for_member, member_required
+from tenancy.scope import tenant_scope
+from visitors import kiosk
+from visitors.models import Visit
 
 from . import capture, compose, selectors, services
 from .api import pdf_response
@@ -303,3 +306,36 @@ def prints_pdf(request):
         raise Http404
     ordered = [prints[i] for i in dict.fromkeys(ids)]
     return pdf_response(compose.render_prints(ordered), "badges.pdf")
+
+
+# --- the kiosk: the badge of the visit it has just arrived ---------------------------------------
+def kiosk_badge(request, key, token):
+    """The PDF the kiosk's welcome page prints, when the site's badge policy
+    prints badges at the kiosk. Opened by the kiosk key (no login) and a signed,
+    short-lived token naming the visit just arrived; the first fetch records the
+    print, a reload shows the same badge without recording it twice."""
+    found = kiosk.lookup(key)
+    payload = kiosk.read_badge_token(token)
+    if found is None or payload is None or payload["o"] != found[1]:
+        raise Http404
+    _token_id, org_id, site_id = found
+    with tenant_scope(org_id):
+        visit = (
+            Visit.objects.filter(pk=payload["v"], site_id=site_id, site__kiosk_badge=True)
+            .select_related("site")
+            .first()
+        )
+        if visit is None or visit.token[:12] != payload["s"]:
+            raise Http404
+        try:
+            services.print_badges(visits=[visit], desk=None, by=None, first_only=True)
+        except services.BadgeError as exc:
+            raise Http404 from exc
+        last = visit.badge_prints.select_related(
+            "visit__visitor",
+            "visit__visit_type",
+            "visit__site",
+            "visit__host__user",
+            "template_version__logo",
+        ).first()
+        return pdf_response(compose.render_prints([last]), "badge.pdf")

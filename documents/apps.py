@@ -11,7 +11,7 @@ class DocumentsConfig(AppConfig):
         from config.registries import retention_types
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from visitors import invitations
-        from visitors.checks import register_arrival_check, register_self_service
+        from visitors.checks import register_arrival_check, register_desk_step, register_self_service
 
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
@@ -22,8 +22,11 @@ class DocumentsConfig(AppConfig):
         auditlog.register(DocumentPolicy)
         retention_types.register(DocumentsRetention())
         retention_types.register(ConsentsRetention())
-        register_arrival_check(hooks.missing_consents_check, gate=requires_any_gate)
+        # No override lifts a missing consent: it is signed, at the kiosk, on the
+        # invitation page or at the desk.
+        register_arrival_check(hooks.missing_consents_check, gate=requires_any_gate, overridable=False)
         register_self_service(hooks.kiosk_signing_link)
+        register_desk_step(hooks.desk_signing_links)
         if hooks.sign_before_visit_link not in invitations.extra_links:
             invitations.extra_links.append(hooks.sign_before_visit_link)
         if demo.seed not in seed_demo_hooks:

@@ -13,7 +13,14 @@ from config.registries import consultation
 from tenancy.models import Membership, Role
 from visitors.models import Visit
 
-from .models import Attachment, ConsentText, DocumentArchive, DocumentPolicy, SignedConsent
+from .models import (
+    Attachment,
+    ConsentRequirement,
+    ConsentText,
+    DocumentArchive,
+    DocumentPolicy,
+    SignedConsent,
+)
 
 
 def visits_for(membership: Membership) -> QuerySet[Visit]:
@@ -113,6 +120,50 @@ def missing_texts(visit: Visit, *, at=None) -> list[ConsentText]:
             _covers(text, consent, visit, at) for consent in by_version.get(text.current_version_id, [])
         ):
             missing.append(text)
+    return missing
+
+
+def visits_missing_consents(visits, *, at=None) -> set[int]:
+    """The ids of those visits still missing a required signature: the rule of
+    `missing_texts`, for a whole desk table in two queries."""
+    visits = list(visits)
+    if not visits:
+        return set()
+    at = at or timezone.now()
+    required: dict[int, list[tuple[int, int | None]]] = {}
+    for type_id, version_id, months in ConsentRequirement.objects.filter(
+        visit_type_id__in={v.visit_type_id for v in visits},
+        consent_text__active=True,
+        consent_text__current_version__isnull=False,
+    ).values_list("visit_type_id", "consent_text__current_version", "consent_text__validity_months"):
+        required.setdefault(type_id, []).append((version_id, months))
+    needing = [v for v in visits if v.visit_type_id in required]
+    if not needing:
+        return set()
+    versions = {version_id for rows in required.values() for version_id, _months in rows}
+    signed = SignedConsent.objects.filter(version_id__in=versions, anonymised_at__isnull=True).filter(
+        Q(visit_id__in=[v.pk for v in needing])
+        | Q(visitor_id__in={v.visitor_id for v in needing if v.visitor_id})
+    )
+    for_visit: set[tuple[int, int]] = set()
+    latest_by_visitor: dict[tuple[int, int], object] = {}
+    for version_id, visit_id, visitor_id, signed_at in signed.values_list(
+        "version_id", "visit_id", "visitor_id", "signed_at"
+    ):
+        for_visit.add((visit_id, version_id))
+        key = (visitor_id, version_id)
+        if visitor_id and (key not in latest_by_visitor or latest_by_visitor[key] < signed_at):
+            latest_by_visitor[key] = signed_at
+    missing = set()
+    for visit in needing:
+        for version_id, months in required[visit.visit_type_id]:
+            if (visit.pk, version_id) in for_visit:
+                continue
+            latest = latest_by_visitor.get((visit.visitor_id, version_id))
+            if months and latest is not None and latest >= months_before(at, months):
+                continue
+            missing.add(visit.pk)
+            break
     return missing
 
 

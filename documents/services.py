@@ -12,8 +12,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import services as audit
+from visitors.models import Visit
 
 from . import files, storage
 from .certificates import render_certificate
@@ -36,6 +38,12 @@ SIGNATURE_MAX_BYTES = 300 * 1024
 
 class SigningRefused(Exception):
     """The signature cannot be recorded; the message says why, to the signer."""
+
+
+CHANGED_MESSAGE = gettext_lazy(
+    "This text has changed since the page was opened: read the current version below, then sign again."
+)
+ALREADY_SIGNED_MESSAGE = gettext_lazy("This text has already been signed: nothing was signed twice.")
 
 
 # --- consent texts ------------------------------------------------------------------------
@@ -165,9 +173,10 @@ def sign_consents(
         if version.organization_id != visit.organization_id or text.organization_id != visit.organization_id:
             raise SigningRefused(_("This text does not belong to the visit's organization."))
         if text.current_version_id != version.pk or not text.active:
-            raise SigningRefused(_("This version of the text is no longer current; reload the page."))
+            raise SigningRefused(CHANGED_MESSAGE)
         if shown_digests and shown_digests.get(version.pk) not in (None, text_digest(version, language)):
-            raise SigningRefused(_("This version of the text is no longer current; reload the page."))
+            raise SigningRefused(CHANGED_MESSAGE)
+    _refuse_signed_twice(visit, versions)
     signature = decode_signature(signature_data)
     written: list[str] = []
     try:
@@ -204,6 +213,10 @@ def sign_consents(
             written.append(consent.certificate_key)
             consents.append(consent)
         with transaction.atomic():
+            # Two pages signing the same visit (two tabs, a double tap) queue
+            # here; the second finds the first's signature and is refused.
+            list(Visit.objects.select_for_update().filter(pk=visit.pk).values_list("pk", flat=True))
+            _refuse_signed_twice(visit, versions)
             for consent in consents:
                 consent.save(force_insert=True)
                 audit.record(
@@ -223,6 +236,13 @@ def sign_consents(
             storage.remove(store, key)
         raise
     return consents
+
+
+def _refuse_signed_twice(visit, versions) -> None:
+    if SignedConsent.objects.filter(
+        visit_id=visit.pk, version__in=versions, anonymised_at__isnull=True
+    ).exists():
+        raise SigningRefused(ALREADY_SIGNED_MESSAGE)
 
 
 def versions_to_sign(visit, version_ids) -> list[ConsentVersion]:

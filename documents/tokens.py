@@ -40,9 +40,11 @@ def invitation_url(visit) -> str:
     return reverse("invitation_documents", kwargs={"token": invitation_token(visit)})
 
 
-def kiosk_url(visit) -> str:
-    """Where the kiosk sends a visitor whose visit still needs signatures."""
-    return reverse("kiosk_consent_sign", kwargs={"token": kiosk_token(visit)})
+def kiosk_url(visit, *, kiosk_key: str) -> str:
+    """Where the kiosk sends a visitor whose visit still needs signatures: a
+    page of that kiosk (its key in the path), so that revoking the kiosk closes
+    it too and signing leads back to the kiosk's arrival."""
+    return reverse("kiosk_consent_sign", kwargs={"key": kiosk_key, "token": kiosk_token(visit)})
 
 
 def read_token(token: str, *, salt: str) -> dict | None:

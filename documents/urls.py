@@ -17,6 +17,6 @@ urlpatterns = [
     path("documents/archives/", views.document_archives, name="document_archives"),
     path("visits/<int:pk>/documents/", views.visit_documents, name="visit_documents"),
     path("visits/<int:pk>/consents/", views.visit_consents, name="visit_consents"),
-    path("kiosk/consents/<str:token>/", views.kiosk_consent_sign, name="kiosk_consent_sign"),
+    path("kiosk/<str:key>/consents/<str:token>/", views.kiosk_consent_sign, name="kiosk_consent_sign"),
     path("invitation/documents/<str:token>/", views.invitation_documents, name="invitation_documents"),
 ]

@@ -17,7 +17,7 @@ TIMEZONES = zoneinfo.available_timezones()
 class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "name", "address", "timezone", "language", "end_of_day", "created_at"]
+        fields = ["id", "name", "address", "timezone", "language", "end_of_day", "kiosk_badge", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate_timezone(self, value):

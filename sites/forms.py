@@ -13,7 +13,7 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "address", "timezone", "language", "end_of_day"]
+        fields = ["name", "address", "timezone", "language", "end_of_day", "kiosk_badge"]
         widgets = {
             "end_of_day": forms.TimeInput(attrs={"type": "time"}),
             "address": forms.Textarea(attrs={"rows": 3}),

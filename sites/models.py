@@ -17,6 +17,9 @@ class Site(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="fr")
     # Visits still on site at this local time are checked out automatically.
     end_of_day = models.TimeField(_("end of day"), default=datetime.time(20, 0))
+    # The site's badge policy at the kiosk: a kiosk with a printer prints the
+    # badge of the visitor it has just arrived.
+    kiosk_badge = models.BooleanField(_("print the badge at the kiosk"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organization="organization")

@@ -6,7 +6,7 @@ from audit import services as audit
 
 from .models import Desk, Site
 
-SITE_FIELDS = ("name", "address", "timezone", "language", "end_of_day")
+SITE_FIELDS = ("name", "address", "timezone", "language", "end_of_day", "kiosk_badge")
 DESK_FIELDS = ("name", "active")
 
 

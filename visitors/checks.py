@@ -7,15 +7,24 @@ watchlist) register functions that can block an arrival.
         # find nothing. The gates of all checks run as one statement, and a
         # check runs only when its gate is true: an arrival usually has no
         # problem, and one round trip answers for every check.
+    register_arrival_check(func, overridable=False)
+        # a problem no override lifts: it must be solved (a consent signed).
 
-`services.arrive()` runs them all; any problem refuses the arrival (409) unless
-an admin gives an override reason, which is journaled as `visit.override`.
+`services.arrive()` runs them all; any problem refuses the arrival (409). An
+admin's override reason, journaled as `visit.override`, lifts the problems of
+overridable checks (the watchlist) only.
 
 Some problems the visitor can solve alone at the kiosk (signing a consent):
 
-    register_self_service(func)    # func(visit) -> list[(label, url)]
+    register_self_service(func)    # func(visit, *, kiosk_key, language) -> list[(label, url)]
 
 The kiosk shows those links instead of only sending the visitor to the desk.
+Staff solve them from the desk:
+
+    register_desk_step(func)       # func(visits) -> {visit_id: [(label, url)]}
+
+The desk shows those links on the rows of visits that need them (one call for
+the whole table).
 """
 
 from collections.abc import Callable
@@ -26,15 +35,20 @@ ArrivalCheck = Callable[["object"], list[str]]
 Gate = Callable[["object"], tuple[str, list]]
 _checks: list[ArrivalCheck] = []
 _gates: dict[ArrivalCheck, Gate] = {}
+_not_overridable: set[ArrivalCheck] = set()
 
 
-def register_arrival_check(func: ArrivalCheck, *, gate: Gate | None = None) -> ArrivalCheck:
+def register_arrival_check(
+    func: ArrivalCheck, *, gate: Gate | None = None, overridable: bool = True
+) -> ArrivalCheck:
     """Registering the same function twice is a no-op (AppConfig.ready() may run
     more than once in tests)."""
     if func not in _checks:
         _checks.append(func)
     if gate is not None:
         _gates[func] = gate
+    if not overridable:
+        _not_overridable.add(func)
     return func
 
 
@@ -42,16 +56,22 @@ def unregister_arrival_check(func: ArrivalCheck) -> None:
     if func in _checks:
         _checks.remove(func)
     _gates.pop(func, None)
+    _not_overridable.discard(func)
+
+
+def arrival_findings(visit) -> list[tuple[str, bool]]:
+    """Every problem as (message, overridable)."""
+    checks = list(_checks)
+    needed = _open_gates(visit, [c for c in checks if c in _gates])
+    found: list[tuple[str, bool]] = []
+    for check in checks:
+        if check not in _gates or needed[check]:
+            found.extend((str(p), check not in _not_overridable) for p in check(visit) or [])
+    return found
 
 
 def arrival_problems(visit) -> list[str]:
-    checks = list(_checks)
-    needed = _open_gates(visit, [c for c in checks if c in _gates])
-    problems: list[str] = []
-    for check in checks:
-        if check not in _gates or needed[check]:
-            problems.extend(str(p) for p in check(visit) or [])
-    return problems
+    return [message for message, _overridable in arrival_findings(visit)]
 
 
 def _open_gates(visit, gated: list[ArrivalCheck]) -> dict[ArrivalCheck, bool]:
@@ -64,7 +84,7 @@ def _open_gates(visit, gated: list[ArrivalCheck]) -> dict[ArrivalCheck, bool]:
         return dict(zip(gated, cursor.fetchone(), strict=True))
 
 
-SelfService = Callable[["object"], list[tuple[str, str]]]
+SelfService = Callable[..., list[tuple[str, str]]]
 _self_service: list[SelfService] = []
 
 
@@ -74,8 +94,30 @@ def register_self_service(func: SelfService) -> SelfService:
     return func
 
 
-def self_service_links(visit) -> list[tuple[str, str]]:
+def self_service_links(visit, *, kiosk_key: str, language: str) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     for func in list(_self_service):
-        links.extend(func(visit) or [])
+        links.extend(func(visit, kiosk_key=kiosk_key, language=language) or [])
     return links
+
+
+DeskStep = Callable[[list], dict[int, list[tuple[str, str]]]]
+_desk_steps: list[DeskStep] = []
+
+
+def register_desk_step(func: DeskStep) -> DeskStep:
+    if func not in _desk_steps:
+        _desk_steps.append(func)
+    return func
+
+
+def desk_steps(visits) -> dict[int, list[tuple[str, str]]]:
+    """{visit id: [(label, url)]} for the visits that need a step before arriving."""
+    visits = list(visits)
+    steps: dict[int, list[tuple[str, str]]] = {}
+    if not visits:
+        return steps
+    for func in list(_desk_steps):
+        for visit_id, links in (func(visits) or {}).items():
+            steps.setdefault(visit_id, []).extend(links)
+    return steps

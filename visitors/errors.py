@@ -6,11 +6,16 @@ class VisitError(Exception):
     code). The API and the desk answer 409 with `problems`; `field`, when set,
     names the input at fault (the API answers 400 for it instead)."""
 
-    def __init__(self, *problems, field: str | None = None, overridable: bool = False):
+    def __init__(self, *problems, field: str | None = None, overridable: bool = False, checks: bool = False):
         self.problems = [str(p) for p in problems]
         self.field = field
         # True when an admin could pass with an override reason.
         self.overridable = overridable
+        # True when arrival checks refused (something to solve: a consent to
+        # sign, the watchlist), not the visit's state.
+        self.checks = checks
+        # The visit a walk-in registered before its arrival was refused.
+        self.visit = None
         super().__init__("; ".join(self.problems))
 
     @property

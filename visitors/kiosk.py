@@ -3,16 +3,22 @@
 The key in the URL is looked up through a SECURITY DEFINER function (only its
 hash is stored); everything after runs in that organization's scope and only at
 that site. The key is no API token: presented to any other URL it opens nothing.
+
+Every step carries the language the visitor chose (`lang`), the signing pages
+of other apps too (`self_service_links`). A revoked key closes every step at
+once, the ones already open on the tablet included. The kiosk links to nothing
+but its own steps: no page of the staff's.
 """
 
+from django.core import signing
 from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 
+from config.csrf import opaque_origin_allowed
 from tenancy.scope import tenant_scope
 
 from . import selectors, services
@@ -22,8 +28,17 @@ from .configuration import hash_kiosk_key
 from .errors import VisitError
 from .models import Visit, VisitStatus
 
+LANGUAGES = ("fr", "en")
+# How long the welcome stays before the kiosk is ready for the next visitor (a
+# touch returns at once); the static script reads it from the page.
+WELCOME_SECONDS = 8
+BADGE_SALT = "visitors.kiosk-badge"
+# The badge is fetched by the welcome page right after the arrival.
+BADGE_SECONDS = 10 * 60
+
 
 def lookup(key: str):
+    """(token id, organization id, site id) of an active kiosk key, or None."""
     if not key or len(key) > 200:
         return None
     with connection.cursor() as cursor:
@@ -31,6 +46,41 @@ def lookup(key: str):
             "SELECT token_id, organization_id, site_id FROM vestibule_kiosk_lookup(%s)", [hash_kiosk_key(key)]
         )
         return cursor.fetchone()
+
+
+def wanted_language(request) -> str | None:
+    language = request.GET.get("lang") or request.POST.get("lang") or ""
+    return language if language in LANGUAGES else None
+
+
+def start_url(key: str, language: str | None = None) -> str:
+    url = reverse("kiosk", kwargs={"key": key})
+    return f"{url}?lang={language}" if language else url
+
+
+def closed(request, language: str | None):
+    """Every step of a revoked (or unknown) kiosk: nothing is recorded."""
+    with translation.override(language or translation.get_language() or "fr"):
+        response = render(
+            request, "visitors/kiosk_closed.html", {"lang": translation.get_language()}, status=404
+        )
+    return response
+
+
+def badge_token(visit: Visit) -> str:
+    """The welcome page's credential for the badge of the visit just arrived."""
+    payload = {"o": visit.organization_id, "v": visit.pk, "s": visit.token[:12]}
+    return signing.dumps(payload, salt=BADGE_SALT, compress=True)
+
+
+def read_badge_token(token: str) -> dict | None:
+    try:
+        payload = signing.loads(token, salt=BADGE_SALT, max_age=BADGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not {"o", "v", "s"} <= set(payload):
+        return None
+    return payload
 
 
 def _short_name(visit: Visit) -> str:
@@ -48,8 +98,8 @@ def _arrive(visit: Visit, context: dict) -> None:
     try:
         services.arrive(visit=visit, desk=None, by=None)
     except VisitError as exc:
-        if exc.overridable:
-            context["links"] = self_service_links(visit)
+        if exc.checks:
+            context["links"] = self_service_links(visit, kiosk_key=context["key"], language=context["lang"])
             context["error"] = (
                 _("Some documents must be signed before your arrival.")
                 if context["links"]
@@ -61,64 +111,93 @@ def _arrive(visit: Visit, context: dict) -> None:
     context["message"] = _("Welcome, %(name)s! Your host has been told you are here.") % {
         "name": visit.visitor.first_name
     }
+    context["welcome"] = True
+    if context["site"].kiosk_badge:
+        context["badge_token"] = badge_token(visit)
 
 
-# The kiosk has no session to protect: a CSRF token would add nothing and the
-# tablet's page may stay open for days (tokens would expire).
-@csrf_exempt
+def _context(*, site, key: str, language: str) -> dict:
+    return {
+        "site": site,
+        "key": key,
+        "lang": language,
+        "other_language": "en" if language == "fr" else "fr",
+        "results": None,
+        "message": "",
+        "error": "",
+        "links": [],
+        "welcome": False,
+        "badge_token": "",
+        # The next visitor starts in the site's language.
+        "restart_url": start_url(key),
+        "welcome_seconds": WELCOME_SECONDS,
+    }
+
+
+def arrive_and_welcome(request, *, key: str, site, visit: Visit, language: str):
+    """The kiosk's arrival and its answer, for a step of another app that ends
+    with the arrival (signing the last missing consent)."""
+    with translation.override(language):
+        context = _context(site=site, key=key, language=language)
+        _arrive(visit, context)
+        return render(request, "visitors/kiosk.html", context)
+
+
+# CSRF stays on (each kiosk step renders a fresh token, and the welcome returns
+# to the start, a GET); `Origin: null` is let through to the token check.
+@opaque_origin_allowed
 @never_cache
 def kiosk(request, key):
     found = lookup(key)
+    chosen = wanted_language(request)
     if found is None:
-        return HttpResponse(_("This kiosk link is not valid or has been revoked."), status=404)
+        return closed(request, chosen)
     _token_id, org_id, site_id = found
-    language = request.GET.get("lang") or request.POST.get("lang") or ""
-    if language not in ("fr", "en"):
-        language = translation.get_language() or "fr"
-    with translation.override(language), tenant_scope(org_id):
+    with tenant_scope(org_id):
         from sites.models import Site
 
         site = Site.objects.get(pk=site_id)
-        context = {
-            "site": site,
-            "key": key,
-            "lang": language,
-            "results": None,
-            "message": "",
-            "error": "",
-            "links": [],
-        }
-        if request.method == "POST":
-            action = request.POST.get("action")
-            if action == "scan":
-                try:
-                    visit, _purpose = resolve_code(request.POST.get("code", ""))
-                    if visit.site_id != site.pk:
-                        raise VisitError(
-                            _("This visit is expected at another site: %(site)s.") % {"site": visit.site.name}
-                        )
-                    _arrive(visit, context)
-                except VisitError as exc:
-                    context["error"] = exc.message
-            elif action == "search":
-                name = request.POST.get("name", "").strip()
-                if len(name) < 2:
-                    context["error"] = _("Type at least two letters of your last name.")
-                else:
-                    start, end = selectors.day_bounds(site)
-                    visits = Visit.objects.filter(
-                        site=site, status=VisitStatus.EXPECTED, expected_at__lt=end, expected_until__gte=start
-                    ).select_related("visitor", "visit_type")
-                    found_visits = selectors.search_visits(visits, name, hosts=False)[:10]
-                    context["results"] = [(v.pk, _short_name(v), v.expected_at) for v in found_visits]
-            elif action == "confirm":
-                visit = Visit.objects.filter(site=site, pk=request.POST.get("visit") or 0).select_related(
-                    "visitor", "visit_type", "site"
-                )
-                visit = visit.first() if str(request.POST.get("visit", "")).isdigit() else None
-                if visit is None:
-                    context["error"] = _("Visit not found. Please go to the reception desk.")
-                else:
-                    _arrive(visit, context)
-        response = render(request, "visitors/kiosk.html", context)
+        language = chosen or (site.language if site.language in LANGUAGES else "fr")
+        with translation.override(language):
+            context = _context(site=site, key=key, language=language)
+            if request.method == "POST":
+                _act(request, site, context)
+            response = render(request, "visitors/kiosk.html", context)
     return response
+
+
+def _act(request, site, context: dict) -> None:
+    action = request.POST.get("action")
+    if action == "scan":
+        try:
+            visit, _purpose = resolve_code(request.POST.get("code", ""))
+            if visit.site_id != site.pk:
+                raise VisitError(
+                    _("This visit is expected at another site: %(site)s.") % {"site": visit.site.name}
+                )
+            _arrive(visit, context)
+        except VisitError as exc:
+            context["error"] = exc.message
+    elif action == "search":
+        name = request.POST.get("name", "").strip()
+        if len(name) < 2:
+            context["error"] = _("Type at least two letters of your last name.")
+        else:
+            start, end = selectors.day_bounds(site)
+            visits = Visit.objects.filter(
+                site=site, status=VisitStatus.EXPECTED, expected_at__lt=end, expected_until__gte=start
+            ).select_related("visitor", "visit_type")
+            found_visits = selectors.search_visits(visits, name, hosts=False)[:10]
+            context["results"] = [(v.pk, _short_name(v), v.expected_at) for v in found_visits]
+    elif action == "confirm":
+        visit = None
+        if str(request.POST.get("visit", "")).isdigit():
+            visit = (
+                Visit.objects.filter(site=site, pk=request.POST["visit"])
+                .select_related("visitor", "visit_type", "site")
+                .first()
+            )
+        if visit is None:
+            context["error"] = _("Visit not found. Please go to the reception desk.")
+        else:
+            _arrive(visit, context)

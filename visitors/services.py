@@ -20,7 +20,7 @@ from audit import services as audit
 from tenancy.models import Membership, Role
 
 from . import contact, invitations, watchlist
-from .checks import arrival_problems
+from .checks import arrival_findings
 from .errors import VisitError
 from .models import Visit, Visitor, VisitStatus, VisitType
 from .watchlist import Fold
@@ -362,23 +362,33 @@ def arrive(*, visit: Visit, desk=None, by=None, override_reason: str = "", locke
 
     1. Refuses an illegal transition or a desk of another site (409).
     2. Runs the arrival checks (watchlist, documents...). Problems refuse the
-       arrival, journaled as visit.denied, unless an admin gives a reason
-       (journaled as visit.override).
+       arrival, journaled as visit.denied. An admin's reason (journaled as
+       visit.override) lifts the overridable ones (the watchlist), never a
+       missing consent. An admin's override recorded on the visit at its
+       pre-registration holds for its arrival by an admin.
     3. Locks the visit row and re-checks: of two desks arriving the same visit,
        the second waits for the first and is then refused. `locked=True` says
        the caller already read the row FOR UPDATE in its transaction (the API
        does, to save a second read on the busiest action of the day).
     4. Takes the next badge number of the site's local day."""
     _can_arrive(visit, desk)
-    problems = arrival_problems(visit)
-    if problems and not (override_reason.strip() and _is_admin(by)):
-        audit.record(
-            "visit.denied",
-            target=visit,
-            site=visit.site_id,
-            data=_data(visit, desk_id=getattr(desk, "pk", None)),
-        )
-        raise VisitError(*problems, overridable=True)
+    found = arrival_findings(visit)
+    problems = [message for message, _overridable in found]
+    if found:
+        admin = _is_admin(by)
+        override_reason = override_reason.strip() or (visit.override_reason if admin else "")
+        overridden = bool(override_reason.strip()) and admin
+        blocking = [message for message, overridable in found if not overridable or not overridden]
+        if blocking:
+            audit.record(
+                "visit.denied",
+                target=visit,
+                site=visit.site_id,
+                data=_data(visit, desk_id=getattr(desk, "pk", None)),
+            )
+            raise VisitError(
+                *blocking, overridable=all(overridable for _m, overridable in found), checks=True
+            )
     if locked:
         if not connection.in_atomic_block:
             raise RuntimeError("locked=True needs the caller's transaction holding the row lock")
@@ -516,7 +526,13 @@ def walk_in(
             invite=False,
         )
     if visit.status == VisitStatus.EXPECTED:
-        visit = arrive(visit=visit, desk=desk, by=by, override_reason=override_reason)
+        try:
+            visit = arrive(visit=visit, desk=desk, by=by, override_reason=override_reason)
+        except VisitError as exc:
+            # The walk-in stays registered (expected): the desk solves what
+            # refused it (a consent to sign) and arrives it, with no retyping.
+            exc.visit = visit
+            raise
     return visit
 
 

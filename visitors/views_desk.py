@@ -1,8 +1,11 @@
 """HTML: the reception desk screen (htmx). Every action answers the refreshed
 visit table, so the screen updates without a page load."""
 
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,6 +14,7 @@ from tenancy.permissions import ADMIN, RECEPTION, get_for_member, member_require
 
 from . import selectors, services
 from .api import scan_code
+from .checks import desk_steps
 from .errors import VisitError
 from .forms import WalkInForm
 
@@ -27,14 +31,41 @@ def _desk(request, site=None):
     return desks.first(), desks
 
 
-def _rows(request, desk, *, message="", error="", visit=None, status=200):
+def _return_path(desk, visit_id) -> str:
+    """The desk again, this visit selected: where a step taken on another page
+    (signing) comes back to, so that one Enter then registers the arrival."""
+    return f"{reverse('desk_screen')}?{urlencode({'desk': desk.pk, 'visit': visit_id})}"
+
+
+def _step_links(desk, visits) -> dict[int, list[tuple[str, str]]]:
+    """The steps (signing...) each visit needs before its arrival, as links that
+    come back to this desk."""
+    return {
+        visit_id: [
+            (label, f"{url}?{urlencode({'next': _return_path(desk, visit_id)})}") for label, url in links
+        ]
+        for visit_id, links in desk_steps(visits).items()
+    }
+
+
+def _table(request, desk, q=""):
+    visits = list(selectors.desk_visits(request.membership, desk.site, q)[:200]) if desk else []
+    steps = _step_links(desk, visits) if desk else {}
+    for visit in visits:
+        visit.desk_steps = steps.get(visit.pk, [])
+    return visits
+
+
+def _rows(request, desk, *, message="", error="", visit=None, refused=None, status=200):
     q = request.POST.get("q", request.GET.get("q", ""))
     context = {
         "desk": desk,
-        "visits": selectors.desk_visits(request.membership, desk.site, q)[:200] if desk else [],
+        "visits": _table(request, desk, q),
         "counts": selectors.desk_counts(desk.site) if desk else {},
         "message": message,
         "error": error,
+        # What would let a refused arrival through (a consent to sign).
+        "error_links": _step_links(desk, [refused]).get(refused.pk, []) if refused and desk else [],
         "arrived_visit": visit,
         "q": q,
     }
@@ -44,12 +75,18 @@ def _rows(request, desk, *, message="", error="", visit=None, status=200):
 @member_required(ADMIN, RECEPTION)
 def desk_screen(request):
     desk, desks = _desk(request)
+    visits = _table(request, desk)
+    wanted = request.GET.get("visit", "")
     context = {
         "desk": desk,
         "desks": desks,
         "walk_in": WalkInForm(membership=request.membership),
-        "visits": selectors.desk_visits(request.membership, desk.site)[:200] if desk else [],
+        "visits": visits,
         "counts": selectors.desk_counts(desk.site) if desk else {},
+        # Back from a step (signing): that visit's row is selected, Enter acts on it.
+        "selected_visit": int(wanted)
+        if wanted.isdigit() and any(v.pk == int(wanted) for v in visits)
+        else None,
     }
     return render(request, "visitors/desk/screen.html", context)
 
@@ -77,7 +114,7 @@ def desk_arrive(request, pk):
             override_reason=request.POST.get("override_reason", ""),
         )
     except VisitError as exc:
-        return _rows(request, desk, error=exc.message, status=409)
+        return _rows(request, desk, error=exc.message, refused=visit if exc.checks else None, status=409)
     return _rows(
         request,
         desk,
@@ -148,7 +185,14 @@ def desk_walk_in(request):
             override_reason=data.get("override_reason", ""),
         )
     except VisitError as exc:
-        return _rows(request, desk, error=exc.message, status=409)
+        steps = _step_links(desk, [exc.visit]).get(exc.visit.pk) if exc.visit is not None else None
+        if steps:
+            # Registered, and only a step away from arriving (its consents): the
+            # desk's screen goes to that step, then comes back to arrive it.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = steps[0][1]
+            return response
+        return _rows(request, desk, error=exc.message, refused=exc.visit, status=409)
     if visit.status != "arrived":
         return _rows(request, desk, message=_("%(name)s is waiting for approval.") % {"name": visit.visitor})
     return _rows(

@@ -1,9 +1,12 @@
 """Badges rows of the cross-tenant permission table (tests/permission_table.py)."""
 
+from types import SimpleNamespace
+
 from tests.permission_table import (
     ADMIN,
     ANON,
     COMPLIANCE,
+    EVERYONE,
     HOST,
     MEMBERS,
     RECEPTION,
@@ -32,6 +35,9 @@ def badge_objects(org):
     def arrived(status="arrived"):
         return make_visit(org, status=status, site=site, arrived_desk=desk, desk=desk)
 
+    from visitors import kiosk
+    from visitors.configuration import create_kiosk_token
+
     template = services.create_template(organization=org.org, by=None, name="Perm", preset="cr80")
     spare = services.create_template(organization=org.org, by=None, name="Spare", preset="a6")
     printed = arrived()
@@ -45,6 +51,9 @@ def badge_objects(org):
         "badge_visit_expected": make_visit(org, status="expected", site=site),
         "badge_printed_visit": printed,
         "badge_print": badge,
+        # The kiosk's welcome page prints the visit it has just arrived.
+        "badge_kiosk_key": SimpleNamespace(pk=create_kiosk_token(site=site)[1]),
+        "badge_kiosk_token": SimpleNamespace(pk=kiosk.badge_token(arrived())),
     }
 
 
@@ -131,3 +140,11 @@ other_org("visit-badge-print", "POST", V, {ADMIN: 404, RECEPTION: 404})
 add("visit-badge-reprint", "POST", {**DESK_ONLY, ADMIN: 400, RECEPTION: 400}, {"pk": "badge_printed_visit"})
 other_org("visit-badge-reprint", "POST", {"pk": "badge_printed_visit"}, {ADMIN: 404, RECEPTION: 404})
 add("badge-group-print", "POST", {**DESK_ONLY, ADMIN: 400, RECEPTION: 400})
+
+# The kiosk's badge: its key and the welcome page's signed token open it, for
+# whoever holds them; a forged token or a key of no kiosk opens nothing.
+kiosk_badge = {"key": "badge_kiosk_key", "token": "badge_kiosk_token"}
+add("kiosk_badge", "GET", each(EVERYONE, 200), kiosk_badge)
+add("kiosk_badge", "GET", each(EVERYONE, 404), {"key": "badge_kiosk_key", "token": "forged"})
+add("kiosk_badge", "GET", each(EVERYONE, 404), {"key": "no-such-kiosk", "token": "badge_kiosk_token"})
+other_org("kiosk_badge", "GET", kiosk_badge, {ANON: 200, ADMIN: 200})

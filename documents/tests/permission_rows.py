@@ -43,6 +43,7 @@ def document_objects(org):
     from documents.models import ArchiveStatus, DocumentArchive
     from documents.tokens import invitation_token, kiosk_token
     from sites.models import Site
+    from visitors.configuration import create_kiosk_token
     from visitors.tests.factories import make_visit
 
     # A site of its own: the foundation's rows delete `site`, which visits protect.
@@ -69,6 +70,7 @@ def document_objects(org):
     # The signed links are the visitor's credential; the table passes their text.
     found["invitation_link"] = SimpleNamespace(pk=invitation_token(visit))
     found["kiosk_link"] = SimpleNamespace(pk=kiosk_token(visit))
+    found["doc_kiosk_key"] = SimpleNamespace(pk=create_kiosk_token(site=site)[1])
     return found
 
 
@@ -108,11 +110,14 @@ other_org("visit_consents", "GET", visit_kwargs, {ADMIN: 404, RECEPTION: 404})
 
 # --- HTML: signing pages for visitors (the signed link is the credential) ---------------------
 for name, link in (("kiosk_consent_sign", "kiosk_link"), ("invitation_documents", "invitation_link")):
-    add(name, "GET", each(EVERYONE, 200), {"token": link})
-    add(name, "GET", each(EVERYONE, 403), {"token": "forged-token"})
-    add(name, "POST", each(EVERYONE, 403), {"token": "forged-token"})
+    key = {"key": "doc_kiosk_key"} if name == "kiosk_consent_sign" else {}
+    add(name, "GET", each(EVERYONE, 200), {**key, "token": link})
+    add(name, "GET", each(EVERYONE, 403), {**key, "token": "forged-token"})
+    add(name, "POST", each(EVERYONE, 403), {**key, "token": "forged-token"})
     # Another organization's valid link works for whoever holds it, signed in or not.
-    other_org(name, "GET", {"token": link}, {ANON: 200, ADMIN: 200})
+    other_org(name, "GET", {**key, "token": link}, {ANON: 200, ADMIN: 200})
+# A kiosk's signing step closes with the kiosk (a key of no kiosk).
+add("kiosk_consent_sign", "GET", each(EVERYONE, 404), {"key": "no-such-kiosk", "token": "kiosk_link"})
 
 # --- API -----------------------------------------------------------------------------------------
 add("consent-text-list", "GET", READ_ALL)

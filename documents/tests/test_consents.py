@@ -17,6 +17,7 @@ from documents.selectors import missing_texts, months_before
 from documents.storage import read
 from tenancy.scope import tenant_scope
 from visitors.checks import arrival_problems
+from visitors.models import Visit
 from visitors.tests.factories import make_visit, make_visit_type
 
 from .helpers import body, consent_text, png_bytes, sign
@@ -314,7 +315,9 @@ def test_admin_screens_create_and_version_a_text(orgs, client_for, visit_a):
     assert "Casque obligatoire." in old.content.decode()
 
 
-def test_arrival_at_the_desk_is_refused_until_signed_and_an_admin_may_override(orgs, visit_a):
+def test_arrival_at_the_desk_is_refused_until_signed_and_no_override_lifts_it(orgs, visit_a):
+    """A missing consent is signed, never overridden: an admin's override reason
+    (which lifts the watchlist) does not arrive an unsigned visit."""
     from visitors import services as visits
     from visitors.errors import VisitError
 
@@ -322,12 +325,19 @@ def test_arrival_at_the_desk_is_refused_until_signed_and_an_admin_may_override(o
         text = consent_text(orgs.a, [visit_a.visit_type])
         with pytest.raises(VisitError) as refused:
             visits.arrive(visit=visit_a, desk=orgs.a.desk, by=orgs.a.members["reception"].user)
-        assert refused.value.overridable and "Consignes de sécurité" in refused.value.message
+        assert refused.value.checks and not refused.value.overridable
+        assert "Consignes de sécurité" in refused.value.message
         other = make_visit(orgs.a, visit_type=visit_a.visit_type)
-        visits.arrive(
-            visit=other, desk=orgs.a.desk, by=orgs.a.members["admin"].user, override_reason="Escorted visitor"
-        )
-        assert JournalEntry.objects.filter(verb="visit.override", target_id=str(other.pk)).exists()
+        with pytest.raises(VisitError) as still:
+            visits.arrive(
+                visit=other,
+                desk=orgs.a.desk,
+                by=orgs.a.members["admin"].user,
+                override_reason="Escorted visitor",
+            )
+        assert "Consignes de sécurité" in still.value.message
+        assert not JournalEntry.objects.filter(verb="visit.override", target_id=str(other.pk)).exists()
+        assert Visit.objects.get(pk=other.pk).status == "expected"
         sign(visit_a, text)
         assert visits.arrive(visit=visit_a, desk=orgs.a.desk, by=orgs.a.members["reception"].user).arrived_at
 

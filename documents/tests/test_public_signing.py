@@ -125,16 +125,26 @@ def test_link_naming_another_organizations_visit_is_refused(client, orgs, visit_
     assert client.post(f"/invitation/documents/{token}/", sign_form(text_a)).status_code == 403
 
 
-def test_kiosk_page_signs_with_its_short_lived_link(client, orgs, visit_a, text_a):
-    url = tokens.kiosk_url(visit_a)
+@pytest.fixture
+def kiosk_key(orgs, visit_a):
+    from visitors.configuration import create_kiosk_token
+
+    with tenant_scope(orgs.a.org):
+        return create_kiosk_token(site=visit_a.site)[1]
+
+
+def test_kiosk_page_signs_with_its_short_lived_link(client, orgs, visit_a, text_a, kiosk_key):
+    url = tokens.kiosk_url(visit_a, kiosk_key=kiosk_key)
     assert client.get(url).status_code == 200
-    assert client.post(url, sign_form(text_a)).status_code == 200
+    # The last consent signed, the kiosk registers the arrival and welcomes.
+    done = client.post(url, sign_form(text_a))
+    assert done.status_code == 200 and "Bienvenue, Hélène" in done.content.decode()
     with tenant_scope(orgs.a.org):
         assert SignedConsent.objects.get().channel == "kiosk"
     expired = tokens.make_token(visit_a, salt=tokens.KIOSK_SALT, expires_at=time.time() - 1)
-    assert client.get(f"/kiosk/consents/{expired}/").status_code == 403
+    assert client.get(f"/kiosk/{kiosk_key}/consents/{expired}/").status_code == 403
     invitation = tokens.invitation_token(visit_a)
-    assert client.get(f"/kiosk/consents/{invitation}/").status_code == 403
+    assert client.get(f"/kiosk/{kiosk_key}/consents/{invitation}/").status_code == 403
 
 
 def test_invitation_email_carries_the_signing_link(orgs, visit_a):
@@ -145,26 +155,29 @@ def test_invitation_email_carries_the_signing_link(orgs, visit_a):
 
 
 def test_link_pages_do_not_leak_the_link(client, visit_a):
+    """`same-origin`: the link's URL reaches no other site, and the page's own
+    POSTs carry its origin (`no-referrer` made Chromium send `Origin: null`)."""
     response = client.get(tokens.invitation_url(visit_a))
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
 
 
 def test_kiosk_sends_a_visitor_with_unsigned_consents_to_sign_then_arrives_them(
-    client, orgs, visit_a, text_a
+    client, orgs, visit_a, text_a, kiosk_key
 ):
-    from visitors.configuration import create_kiosk_token
     from visitors.models import Visit
 
-    with tenant_scope(orgs.a.org):
-        _token, key = create_kiosk_token(site=visit_a.site)
-    blocked = client.post(f"/kiosk/{key}/", {"action": "confirm", "visit": visit_a.pk, "lang": "fr"})
+    blocked = client.post(f"/kiosk/{kiosk_key}/", {"action": "confirm", "visit": visit_a.pk, "lang": "en"})
     page = blocked.content.decode()
-    assert "Signer mes documents" in page
-    link = tokens.kiosk_url(visit_a).rsplit("/", 2)[0]
-    assert link in page
-    # The visitor signs on the kiosk, then confirms again: arrived.
-    assert client.post(tokens.kiosk_url(visit_a), sign_form(text_a)).status_code == 200
-    client.post(f"/kiosk/{key}/", {"action": "confirm", "visit": visit_a.pk, "lang": "fr"})
+    assert "Sign my documents" in page
+    link = tokens.kiosk_url(visit_a, kiosk_key=kiosk_key).rsplit("/", 2)[0]
+    assert link in page and "?lang=en" in page  # the language chosen goes along
+    signing_page = client.get(tokens.kiosk_url(visit_a, kiosk_key=kiosk_key) + "?lang=en").content.decode()
+    assert "Wear the badge" in signing_page and "/login/" not in signing_page
+    # The visitor signs on the kiosk: arrived at once, welcomed in English.
+    welcome = client.post(
+        tokens.kiosk_url(visit_a, kiosk_key=kiosk_key) + "?lang=en", sign_form(text_a, "en")
+    ).content.decode()
+    assert "Welcome, Hélène" in welcome
     with tenant_scope(orgs.a.org):
         assert Visit.objects.get(pk=visit_a.pk).status == "arrived"
