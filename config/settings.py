@@ -189,6 +189,9 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "tenancy.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "tenancy.auth.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# Attempts on a locked account do not push its unlock time further: the account
+# opens again AXES_COOLOFF_TIME after it was locked, whoever keeps knocking.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 

@@ -89,8 +89,9 @@ def test_repeated_wrong_passwords_lock_the_account_and_are_journaled(orgs):
     assert api.status_code == 429
     with tenant_scope(orgs.a.org):
         verbs = list(JournalEntry.objects.values_list("verb", flat=True))
-    assert verbs.count("auth.login_failed") >= settings.AXES_FAILURE_LIMIT
-    assert "auth.locked_out" in verbs
+    # The failures are counted by axes; the journal says it once each.
+    assert verbs.count("auth.login_failed") == 1
+    assert verbs.count("auth.locked_out") == 1
     # Another account is not locked by it.
     assert Client().post("/login/", {"username": "host@org-a.test", "password": PASSWORD}).status_code == 302
 
@@ -152,3 +153,61 @@ def test_password_reset_sends_a_link(orgs, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/password-reset/" in mailoutbox[0].body
+
+
+def _auth_verbs(org):
+    with tenant_scope(org):
+        return list(
+            JournalEntry.objects.filter(verb__startswith="auth.")
+            .order_by("pk")
+            .values_list("verb", flat=True)
+        )
+
+
+def test_a_flood_of_wrong_passwords_writes_two_journal_entries_not_hundreds(orgs):
+    """An anonymous caller posting wrong passwords for a known address: the
+    first failure and the lockout are journaled, the rest only counted."""
+    from axes.models import AccessAttempt
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 20):
+        client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    for _ in range(5):
+        token_request(client, "host@org-a.test", "wrong", "org-a")
+    assert _auth_verbs(orgs.a.org) == ["auth.login_failed", "auth.locked_out"]
+    with tenant_scope(orgs.a.org):
+        locked = JournalEntry.objects.get(verb="auth.locked_out")
+    assert locked.data == {"failures": settings.AXES_FAILURE_LIMIT}
+    # The count is axes' own, and attempts while locked neither count nor
+    # push the unlock time further.
+    attempt = AccessAttempt.objects.get(username="host@org-a.test")
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT
+    # The other organization's journal holds nothing of it.
+    assert _auth_verbs(orgs.b.org) == []
+
+
+def test_attempts_while_locked_do_not_extend_the_lockout(orgs):
+    from axes.models import AccessAttempt
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    locked_at = AccessAttempt.objects.get(username="host@org-a.test").attempt_time
+    for _ in range(3):
+        assert client.post("/login/", {"username": "host@org-a.test", "password": "wrong"}).status_code == 429
+    assert AccessAttempt.objects.get(username="host@org-a.test").attempt_time == locked_at
+
+
+def test_a_successful_sign_in_opens_a_new_window(orgs):
+    client = Client()
+    client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    assert client.post("/login/", {"username": "host@org-a.test", "password": PASSWORD}).status_code == 302
+    Client().post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    assert _auth_verbs(orgs.a.org) == ["auth.login_failed", "auth.login", "auth.login_failed"]
+
+
+def test_unknown_addresses_journal_nothing(orgs):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        Client().post("/login/", {"username": "nobody@org-a.test", "password": "wrong"})
+    assert _auth_verbs(orgs.a.org) == []
