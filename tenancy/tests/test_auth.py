@@ -211,3 +211,61 @@ def test_unknown_addresses_journal_nothing(orgs):
     for _ in range(settings.AXES_FAILURE_LIMIT + 2):
         Client().post("/login/", {"username": "nobody@org-a.test", "password": "wrong"})
     assert _auth_verbs(orgs.a.org) == []
+
+
+def _reset(email, ip="192.0.2.10", language=None):
+    client = Client(REMOTE_ADDR=ip)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.post("/password-reset/", {"email": email})
+
+
+def test_password_reset_is_limited_per_account(orgs, mailoutbox):
+    """40 requests in a row for one account send 3 e-mails; the rest are refused
+    with a message in the reader's language."""
+    answers = [_reset("host@org-a.test", ip=f"192.0.2.{n}") for n in range(40)]
+    assert [a.status_code for a in answers[:3]] == [302, 302, 302]
+    assert {a.status_code for a in answers[3:]} == {429}
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT == 3
+    assert "Trop de demandes de réinitialisation" in answers[3].content.decode()
+    english = _reset("host@org-a.test", ip="192.0.2.99", language="en")
+    assert english.status_code == 429
+    assert "Too many reset requests" in english.content.decode()
+    # Another account is not held by it.
+    assert _reset("admin@org-a.test", ip="192.0.2.100").status_code == 302
+
+
+def test_password_reset_is_limited_per_client_address(orgs, mailoutbox):
+    emails = [f"person{n}@org-a.test" for n in range(settings.PASSWORD_RESET_LIMIT_PER_ADDRESS)]
+    assert {_reset(e).status_code for e in emails} == {302}
+    refused = _reset("host@org-a.test")
+    assert refused.status_code == 429
+    assert mailoutbox == []  # none of those addresses has an account
+    # The account itself was not charged by the refused request: its owner,
+    # from another address, still receives the link.
+    assert _reset("host@org-a.test", ip="198.51.100.7").status_code == 302
+    assert len(mailoutbox) == 1
+
+
+def test_password_reset_limit_does_not_tell_which_accounts_exist(orgs, mailoutbox):
+    import re
+
+    def run(email, ip):
+        pages = []
+        for _ in range(5):
+            response = _reset(email, ip)
+            page = re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode().replace(email, "EMAIL"))
+            pages.append((response.status_code, response.get("Location"), page))
+        return pages
+
+    known = run("host@org-a.test", "203.0.113.1")
+    unknown = run("nobody@org-a.test", "203.0.113.2")
+    assert [status for status, _, _ in known] == [302, 302, 302, 429, 429]
+    assert known == unknown
+
+
+def test_password_reset_with_a_malformed_address_is_a_form_error(orgs, mailoutbox):
+    response = _reset("not-an-address")
+    assert response.status_code == 200
+    assert "Saisissez une adresse e-mail valide" in response.content.decode()
+    assert mailoutbox == []
