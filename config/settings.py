@@ -24,12 +24,15 @@ if not SECRET_KEY:
     # Development and tests only: a fixed key keeps sessions valid across restarts.
     SECRET_KEY = "dev-only-insecure-" + "k" * 50
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
-DEBUG = env_bool("DEBUG", default=not PRODUCTION and not TESTING)
+# Off unless asked for, `make run` included: a debug page lists every URL and
+# shows stack traces. Developers set DJANGO_DEBUG=1 (DEBUG=1 is read too).
+DEBUG = env_bool("DJANGO_DEBUG", default=env_bool("DEBUG", default=False))
 # The address people reach the site at: links in e-mails and SMS (invitations,
 # signing pages, export downloads) and Twilio's signed status callbacks.
 PUBLIC_URL = (env("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # Our apps first: tenancy's `migrate` command overrides Django's own.
