@@ -57,10 +57,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditlog",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -226,6 +228,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production whitenoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -312,6 +316,33 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 else:
     X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------
+# Scripts from our own files only: no inline <script>, no on* attribute, no eval
+# (htmx is told not to evaluate attributes, see templates/base.html). Inline
+# style attributes remain allowed: they cannot run code, and many templates
+# position things with them. Frames: the badge PDF is shown in a same-origin
+# iframe. Data URLs for images: the signature pad and the schema UI's icons.
+# PDFs go without the header (config/csp.py).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # Same origin: the badge print page frames the badge PDF.
+        "frame-ancestors": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,
