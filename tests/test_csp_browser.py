@@ -133,6 +133,10 @@ def test_every_menu_page_of_each_role_runs_under_the_policy(live_server, orgs, s
         sign_in(page, live_server.url, f"{role}@org-a.test")
         page.wait_for_selector("nav.side")
         links = open_every_menu_entry(page, live_server.url)
+        # The API as a browser sees it (DRF's browsable pages).
+        page.goto(f"{live_server.url}/api/v1/sites/")
+        settle(page)
+        expect(page.locator(".response-info")).to_be_visible()
         # A missing page: the error page is under the policy too.
         page.goto(f"{live_server.url}/no-such-page/")
         expect(page.locator("h1")).to_have_text("Page introuvable")
