@@ -17,3 +17,8 @@ class BadgesConfig(AppConfig):
         auditlog.register(BadgeAssignment)
         if demo.seed not in seed_demo_hooks:
             seed_demo_hooks.append(demo.seed)
+        from visitors.visit_page import register_section
+
+        from .visit_section import badge_section
+
+        register_section(badge_section, order=30)

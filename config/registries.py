@@ -156,3 +156,28 @@ class Consultation:
 
 
 consultation = Consultation()
+
+
+@dataclass
+class Attention:
+    """One line of the home summary of admins and compliance: what needs them."""
+
+    label: str  # translated, the count in words ("2 visits wait for approval")
+    url: str
+    count: int = 0
+    alert: bool = False  # something failed, or waits
+
+
+class HomeSummary:
+    """What an app has that needs an admin's or a compliance officer's eyes (the
+    visits waiting for approval, failed sends, purge runs, restore drills).
+    `items(membership)` runs inside the request's tenant scope."""
+
+    key = ""
+    order = 50
+
+    def items(self, membership) -> list[Attention]:
+        raise NotImplementedError
+
+
+home_summaries = Registry("home summaries")

@@ -28,3 +28,8 @@ class DocumentsConfig(AppConfig):
             invitations.extra_links.append(hooks.sign_before_visit_link)
         if demo.seed not in seed_demo_hooks:
             seed_demo_hooks.append(demo.seed)
+        from visitors.visit_page import register_section
+
+        from .visit_section import documents_section
+
+        register_section(documents_section, order=20)

@@ -106,6 +106,7 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
             "visit_types",
             "to_host",
             "to_visitor",
+            "to_approvers",
             "lists",
             "by_email",
             "by_sms",

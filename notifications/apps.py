@@ -26,3 +26,8 @@ class NotificationsConfig(AppConfig):
         post_save.connect(install_defaults, sender=Organization, dispatch_uid="notifications-defaults")
         seed_demo_hooks.append(seed_demo)
         retention_types.register(SendLogRetention())
+        from config.registries import home_summaries
+
+        from .summary import FailedSends
+
+        home_summaries.register(FailedSends())

@@ -52,14 +52,16 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Visite annulée : {{ visit.date }}",
         "Bonjour {{ recipient.name }},\n\n"
         "La visite de {{ visitor.full_name }} prévue le {{ visit.date }} à {{ visit.time }} "
-        "sur le site {{ site.name }} est annulée.",
+        "sur le site {{ site.name }} est annulée."
+        "\n\n{{ visit.cancellation_reason }}",
         "{{ organization.name }}: la visite du {{ visit.date }} a {{ visit.time }} est annulee.",
     ),
     (Event.CANCELLED, "en"): (
         "Visit cancelled: {{ visit.date }}",
         "Hello {{ recipient.name }},\n\n"
         "The visit of {{ visitor.full_name }} planned on {{ visit.date }} at {{ visit.time }} "
-        "at {{ site.name }} is cancelled.",
+        "at {{ site.name }} is cancelled."
+        "\n\n{{ visit.cancellation_reason }}",
         "{{ organization.name }}: the visit on {{ visit.date }} at {{ visit.time }} is cancelled.",
     ),
     (Event.ARRIVED, "fr"): (
@@ -121,14 +123,16 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Visite à approuver : {{ visitor.full_name }}",
         "Bonjour {{ recipient.name }},\n\n"
         "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
-        "{{ visit.time }}, site {{ site.name }}, attend votre approbation.",
+        "{{ visit.time }}, site {{ site.name }}, attend votre approbation."
+        "\n\nPour l'approuver ou la refuser\u202f: {{ visit.url }}",
         "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} a approuver.",
     ),
     (Event.PENDING_APPROVAL, "en"): (
         "Visit to approve: {{ visitor.full_name }}",
         "Hello {{ recipient.name }},\n\n"
         "The visit of {{ visitor.full_name }} ({{ visit_type.name }}) on {{ visit.date }} at "
-        "{{ visit.time }}, {{ site.name }}, is waiting for your approval.",
+        "{{ visit.time }}, {{ site.name }}, is waiting for your approval."
+        "\n\nTo approve or refuse it: {{ visit.url }}",
         "Vestibule: visit of {{ visitor.full_name }} on {{ visit.date }} to approve.",
     ),
     (Event.CONSENT_SIGNED, "fr"): (
@@ -145,6 +149,47 @@ TEXTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Vestibule: {{ visitor.full_name }} signed a consent.",
     ),
 }
+
+
+# Approvals and refusals, told to the host (visit.approved, visit.refused).
+TEXTS.update(
+    {
+        (Event.APPROVED, "fr"): (
+            "Visite approuvée\u202f: {{ visitor.full_name }}, le {{ visit.date }}",
+            "Bonjour {{ recipient.name }},\n\n"
+            "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
+            "{{ visit.time }}, site {{ site.name }}, est approuvée. Le visiteur reçoit son invitation "
+            "s'il a une adresse e-mail.\n\n{{ visit.url }}",
+            "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} approuvee.",
+        ),
+        (Event.APPROVED, "en"): (
+            "Visit approved: {{ visitor.full_name }}, on {{ visit.date }}",
+            "Hello {{ recipient.name }},\n\n"
+            "The visit of {{ visitor.full_name }} ({{ visit_type.name }}) on {{ visit.date }} at "
+            "{{ visit.time }}, {{ site.name }}, is approved. The visitor receives the invitation "
+            "when they have an e-mail address.\n\n{{ visit.url }}",
+            "Vestibule: visit of {{ visitor.full_name }} on {{ visit.date }} approved.",
+        ),
+        (Event.REFUSED, "fr"): (
+            "Visite refusée\u202f: {{ visitor.full_name }}, le {{ visit.date }}",
+            "Bonjour {{ recipient.name }},\n\n"
+            "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
+            "{{ visit.time }}, site {{ site.name }}, n'est pas approuvée.\n\n"
+            "Motif\u202f: {{ visit.refusal_reason }}\n\n{{ visit.url }}",
+            "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} refusee: "
+            "{{ visit.refusal_reason }}",
+        ),
+        (Event.REFUSED, "en"): (
+            "Visit refused: {{ visitor.full_name }}, on {{ visit.date }}",
+            "Hello {{ recipient.name }},\n\n"
+            "The visit of {{ visitor.full_name }} ({{ visit_type.name }}) on {{ visit.date }} at "
+            "{{ visit.time }}, {{ site.name }}, is not approved.\n\n"
+            "Reason: {{ visit.refusal_reason }}\n\n{{ visit.url }}",
+            "Vestibule: visit of {{ visitor.full_name }} on {{ visit.date }} refused: "
+            "{{ visit.refusal_reason }}",
+        ),
+    }
+)
 
 
 def default_template(event: str, channel: str, language: str) -> tuple[str, str]:

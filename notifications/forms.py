@@ -75,6 +75,7 @@ class RuleForm(forms.ModelForm):
             "visit_types",
             "to_host",
             "to_visitor",
+            "to_approvers",
             "lists",
             "by_email",
             "by_sms",
@@ -98,7 +99,9 @@ class RuleForm(forms.ModelForm):
         data = super().clean()
         if not (data.get("by_email") or data.get("by_sms")):
             raise ValidationError(_("Choose at least one channel."))
-        if not (data.get("to_host") or data.get("to_visitor") or data.get("lists")):
+        if not (
+            data.get("to_host") or data.get("to_visitor") or data.get("to_approvers") or data.get("lists")
+        ):
             raise ValidationError(_("Choose at least one recipient."))
         return data
 

@@ -25,6 +25,8 @@ class Event(models.TextChoices):
     OVERDUE = "visit.overdue", _("Visitor still on site after the expected end")
     DENIED = "visit.denied", _("Visit denied")
     PENDING_APPROVAL = "visit.pending_approval", _("Visit waiting for approval")
+    APPROVED = "visit.approved", _("Visit approved")
+    REFUSED = "visit.refused", _("Visit refused by an approver")
     CONSENT_SIGNED = "consent.signed", _("Consent signed")
 
 
@@ -74,6 +76,9 @@ class NotificationRule(models.Model):
     )
     to_host = models.BooleanField(_("the host"), default=False)
     to_visitor = models.BooleanField(_("the visitor"), default=False)
+    # Those who may decide a visit waiting for approval: its type's approvers, or
+    # the admins when the type names none.
+    to_approvers = models.BooleanField(_("the approvers of the visit type"), default=False)
     lists = models.ManyToManyField(RecipientList, blank=True, related_name="rules", verbose_name=_("lists"))
     by_email = models.BooleanField(_("by e-mail"), default=True)
     by_sms = models.BooleanField(_("by SMS"), default=False)
@@ -136,6 +141,7 @@ class RecipientKind(models.TextChoices):
     HOST = "host", _("Host")
     VISITOR = "visitor", _("Visitor")
     MEMBER = "member", _("List member")
+    APPROVER = "approver", _("Approver")
     EXTERNAL = "external", _("External address")
     TEST = "test", _("Test")
 

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from audit.models import JournalEntry
+from tenancy.models import Membership, Role
 from visitors.models import Visit
 
 from . import defaults, templating
@@ -77,6 +78,14 @@ def qr_link(visit: Visit) -> str:
     return public_url(reverse(_qr_route[0], kwargs={"code": make_code(visit, "invitation")}))
 
 
+def visit_url(visit: Visit) -> str:
+    """The visit page, for staff (an approver approves from there)."""
+    try:
+        return public_url(reverse("visit_detail", kwargs={"pk": visit.pk}))
+    except NoReverseMatch:
+        return ""
+
+
 def extra_links(visit: Visit) -> str:
     """Links other apps add to the visitor's invitation (documents: "sign your
     documents"), through the visits app's `invitations.extra_links`."""
@@ -122,6 +131,9 @@ def visit_context(
             "organization.name": visit.organization.name,
             "recipient.name": recipient_name,
             "qr_link": qr_link(visit) if with_qr and visit.status != "cancelled" else "",
+            "visit.url": visit_url(visit),
+            "visit.cancellation_reason": visit.cancellation_reason,
+            "visit.refusal_reason": visit.refusal_reason,
             "visit.links": extra_links(visit) if with_links else "",
         }
 
@@ -176,6 +188,14 @@ def in_scope(rule: NotificationRule, visit: Visit, entry: JournalEntry | None) -
     return not rule.type_ids or visit.visit_type_id in rule.type_ids
 
 
+def approvers_of(visit: Visit) -> list[Membership]:
+    """Who may decide the visit (visitors.services.can_decide): its type's
+    approvers, or the organization's admins when the type names none."""
+    active = Membership.objects.filter(is_active=True).select_related("user").order_by("pk")
+    named = list(active.filter(pk__in=visit.visit_type.approvers.values("pk")))
+    return named or list(active.filter(role=Role.ADMIN))
+
+
 def recipients(rule: NotificationRule, visit: Visit, org_language: str) -> list[Recipient]:
     found = []
     if rule.to_host and visit.host is not None and visit.host.is_active:
@@ -200,6 +220,18 @@ def recipients(rule: NotificationRule, visit: Visit, org_language: str) -> list[
                 v.full_name,
             )
         )
+    if getattr(rule, "to_approvers", False):
+        for member in approvers_of(visit):
+            user = member.user
+            found.append(
+                Recipient(
+                    RecipientKind.APPROVER,
+                    user.email,
+                    "",
+                    supported_language(user.language, org_language),
+                    user.get_full_name(),
+                )
+            )
     for recipient_list in rule.recipient_lists:
         for member in recipient_list.members.all():
             if member.is_active:

@@ -19,7 +19,7 @@ from .models import Channel, Event, Message, MessageTemplate, NotificationRule, 
 from .outbox import save_and_queue
 from .phones import normalize_phone
 
-RULE_FIELDS = ("name", "event", "active", "to_host", "to_visitor", "by_email", "by_sms")
+RULE_FIELDS = ("name", "event", "active", "to_host", "to_visitor", "to_approvers", "by_email", "by_sms")
 RULE_SCOPES = ("sites", "desks", "visit_types", "lists")
 
 
@@ -250,6 +250,7 @@ def export_config() -> dict:
                 "visit_types": sorted(t.name_fr for t in r.visit_types.all()),
                 "to_host": r.to_host,
                 "to_visitor": r.to_visitor,
+                "to_approvers": r.to_approvers,
                 "lists": sorted(lst.name for lst in r.lists.all()),
                 "by_email": r.by_email,
                 "by_sms": r.by_sms,

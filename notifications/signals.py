@@ -30,3 +30,17 @@ def seed_demo(org) -> None:
     save_rule(
         organization=org, name="Dépassement → accueil", event=Event.OVERDUE, lists=[security], by_email=True
     )
+    french = org.default_language == "fr"
+    # Approvals: whoever decides is told a visit waits; the host is told the answer.
+    save_rule(
+        organization=org,
+        name="Visite à approuver → approbateurs" if french else "Visit to approve → approvers",
+        event=Event.PENDING_APPROVAL,
+        to_approvers=True,
+        by_email=True,
+    )
+    for event, fr, en in (
+        (Event.APPROVED, "Visite approuvée → hôte", "Visit approved → host"),
+        (Event.REFUSED, "Visite refusée → hôte", "Visit refused → host"),
+    ):
+        save_rule(organization=org, name=fr if french else en, event=event, to_host=True, by_email=True)

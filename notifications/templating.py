@@ -38,6 +38,9 @@ VARIABLES = {
     "recipient.name": gettext_lazy("Recipient's name"),
     "qr_link": gettext_lazy("Link to the visitor's QR code"),
     "visit.links": gettext_lazy("Links added to invitations (e.g. documents to sign)"),
+    "visit.url": gettext_lazy("Link to the visit page (for staff: approve, refuse, follow)"),
+    "visit.cancellation_reason": gettext_lazy("Reason given for the cancellation (may be empty)"),
+    "visit.refusal_reason": gettext_lazy("Reason given for the refusal"),
 }
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
@@ -165,4 +168,9 @@ def sample_context(language: str = "fr") -> dict[str, str]:
         "recipient.name": "Jean Dupont",
         "qr_link": "https://vestibule.example.com/visits/invitation/AbCdEf123456/",
         "visit.links": "Documents: https://vestibule.example.com/documents/sign/AbCdEf/",
+        "visit.url": "https://vestibule.example.com/visits/618/",
+        "visit.cancellation_reason": "Meeting postponed" if english else "Réunion reportée",
+        "visit.refusal_reason": "No escort available that day"
+        if english
+        else "Pas d'accompagnateur ce jour-là",
     }

@@ -16,3 +16,8 @@ class RetentionConfig(AppConfig):
         retention_types.register(VisitorIdentitiesRetention())
         retention_types.register(JournalRetention())
         install_consultation_filter()
+        from config.registries import home_summaries
+
+        from .summary import PurgeRuns
+
+        home_summaries.register(PurgeRuns())

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.registries import home_summaries
 from sites.models import Site
 
 from . import ratelimit
@@ -74,12 +75,27 @@ def switch_organization(request):
     return redirect("home")
 
 
+LANDINGS = {Role.RECEPTION: "desk_screen", Role.HOST: "visit_list"}
+
+
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     if request.membership is None:
         return render(request, "tenancy/no_membership.html", status=403)
-    context = {"site_count": Site.objects.count()}
+    # Each role lands where its day starts: reception at the desk of its
+    # perimeter, a host on its visits, admins and compliance on what needs them.
+    landing = LANDINGS.get(request.membership.role)
+    if landing:
+        try:
+            return redirect(reverse(landing))
+        except NoReverseMatch:
+            pass
+    items = []
+    if request.membership.role in (Role.ADMIN, Role.COMPLIANCE):
+        for summary in sorted(home_summaries, key=lambda s: s.order):
+            items += summary.items(request.membership)
+    context = {"site_count": Site.objects.count(), "attention": items}
     return render(request, "tenancy/home.html", context)
 
 

@@ -12,5 +12,10 @@ class VisitorsConfig(AppConfig):
         from .checks import register_arrival_check
 
         register_arrival_check(watchlist.watchlist_check, gate=watchlist.listed_gate)
+        from config.registries import home_summaries
+
+        from .summary import ApprovalsWaiting
+
+        home_summaries.register(ApprovalsWaiting())
         if demo.seed not in seed_demo_hooks:
             seed_demo_hooks.append(demo.seed)

@@ -415,7 +415,7 @@ def cancel(*, visit: Visit, by=None, reason: str = "") -> Visit:
         raise VisitError(_("Only a visit that has not started can be cancelled."))
     was_expected = locked.status == VisitStatus.EXPECTED
     locked.status = VisitStatus.CANCELLED
-    locked.cancellation_reason = reason
+    locked.cancellation_reason = (reason or "").strip()
     locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
     audit.record("visit.cancelled", target=locked, site=locked.site_id, data=_data(locked))
     if was_expected:
@@ -444,9 +444,13 @@ def approve(*, visit: Visit, by=None) -> Visit:
 
 @transaction.atomic
 def refuse(*, visit: Visit, by=None, reason: str = "") -> Visit:
+    """The host is told why (the reason is kept on the visit and shown)."""
+    reason = (reason or "").strip()
     locked = _lock(visit)
     if locked.status != VisitStatus.PENDING_APPROVAL:
         raise VisitError(_("This visit is not waiting for approval."))
+    if not reason:
+        raise VisitError(_("Give the reason for the refusal: the host reads it."), field="reason")
     locked.status = VisitStatus.REFUSED
     locked.refusal_reason = reason
     locked.decided_by = _user(by)

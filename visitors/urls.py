@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import kiosk, views, views_admin, views_desk
+from . import kiosk, views, views_admin, views_desk, views_visit
 
 urlpatterns = [
     path("desk/", views_desk.desk_screen, name="desk_screen"),
@@ -13,9 +13,10 @@ urlpatterns = [
     path("visits/new/", views.visit_create, name="visit_create"),
     path("visits/group/", views.visit_group_create, name="visit_group_create"),
     path("visits/import/", views.visit_import, name="visit_import"),
-    path("visits/<int:pk>/", views.visit_edit, name="visit_edit"),
-    path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
-    path("visits/<int:pk>/decide/", views.visit_decide, name="visit_decide"),
+    path("visits/<int:pk>/", views_visit.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/cancel/", views_visit.visit_cancel, name="visit_cancel"),
+    path("visits/<int:pk>/decide/", views_visit.visit_decide, name="visit_decide"),
     path("on-site/", views.on_site_index, name="on_site_index"),
     path("on-site/<int:site_pk>/", views.on_site, name="on_site"),
     path("on-site/<int:site_pk>/roll-call.pdf", views.on_site_pdf, name="on_site_pdf"),

@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
@@ -160,7 +159,7 @@ def visit_edit(request, pk):
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Visit saved."))
-                return redirect("visit_list")
+                return redirect("visit_detail", pk=visit.pk)
     return render(
         request,
         "visitors/visit_form.html",
@@ -168,40 +167,8 @@ def visit_edit(request, pk):
             "form": form,
             "visit": visit,
             "editable": editable,
-            "can_decide": visit.status == VisitStatus.PENDING_APPROVAL
-            and services.can_decide(visit, request.membership),
         },
     )
-
-
-@require_POST
-@member_required(ADMIN, RECEPTION, HOST)
-def visit_cancel(request, pk):
-    visit = get_for_member(selectors.daily_visits(request.membership), pk=pk)
-    try:
-        services.cancel(visit=visit, by=request.membership, reason=request.POST.get("reason", ""))
-        messages.success(request, _("Visit cancelled; the visitor is told."))
-    except VisitError as exc:
-        messages.error(request, exc.message)
-    return redirect("visit_list")
-
-
-@require_POST
-@member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
-def visit_decide(request, pk):
-    visit = get_for_member(selectors.daily_visits(request.membership), pk=pk)
-    if not services.can_decide(visit, request.membership):
-        raise PermissionDenied
-    try:
-        if request.POST.get("decision") == "approve":
-            services.approve(visit=visit, by=request.membership)
-            messages.success(request, _("Visit approved."))
-        else:
-            services.refuse(visit=visit, by=request.membership, reason=request.POST.get("reason", ""))
-            messages.success(request, _("Visit refused."))
-    except VisitError as exc:
-        messages.error(request, exc.message)
-    return redirect("visit_edit", pk=visit.pk)
 
 
 # --- on site now ---------------------------------------------------------------------------

@@ -147,11 +147,12 @@ add(
     {"pk": "visit"},
 )
 other_org("visit-cancel", "POST", {"pk": "visit"}, {ADMIN: 404, RECEPTION: 404, HOST: 404})
-for verb in ("approve", "refuse"):
+# A refusal without its reason answers 400 naming `reason`.
+for verb, decided in (("approve", 200), ("refuse", 400)):
     add(
         f"visit-{verb}",
         "POST",
-        {ANON: 401, ADMIN: 200, RECEPTION: 403, HOST: 403, COMPLIANCE: 403},
+        {ANON: 401, ADMIN: decided, RECEPTION: 403, HOST: 403, COMPLIANCE: 403},
         {"pk": "pending_visit"},
     )
     other_org(f"visit-{verb}", "POST", {"pk": "pending_visit"}, {ADMIN: 404})
@@ -210,6 +211,17 @@ add("visit_list", "GET", {ANON: 302, **each(MEMBERS, 200)})
 add("visit_create", "GET", WRITERS)
 add("visit_group_create", "GET", WRITERS)
 add("visit_import", "GET", WRITERS)
+add("visit_detail", "GET", {ANON: 302, **each(MEMBERS, 200)}, {"pk": "visit"})
+add("visit_detail", "GET", {ADMIN: 200, RECEPTION: 404, HOST: 200}, {"pk": "visit"}, org="own-outside")
+other_org("visit_detail", "GET", {"pk": "visit"}, each(MEMBERS, 404))
+add("visit_detail", "GET", {ANON: 302, **each(MEMBERS, 200)}, {"pk": "arrived_visit"})
+add(
+    "visit_cancel",
+    "GET",
+    {ANON: 302, COMPLIANCE: 403, HOST: 200, RECEPTION: 200, ADMIN: 200},
+    {"pk": "visit"},
+)
+other_org("visit_cancel", "GET", {"pk": "visit"}, {ADMIN: 404, RECEPTION: 404, HOST: 404})
 add("visit_edit", "GET", {ANON: 302, **each(MEMBERS, 200)}, {"pk": "visit"})
 add("visit_edit", "GET", {ADMIN: 200, RECEPTION: 404, HOST: 200}, {"pk": "visit"}, org="own-outside")
 other_org("visit_edit", "GET", {"pk": "visit"}, each(MEMBERS, 404))

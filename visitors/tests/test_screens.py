@@ -102,7 +102,7 @@ def test_host_pre_registers_for_themself(orgs, api, scoped):
     with scoped(orgs.a.org):
         make_visit(orgs.a, host=orgs.a.members["admin"])
     assert host.get("/api/v1/visits/").json()["count"] == 2
-    r = host.post(f"/visits/{visit.pk}/", _form(orgs.a, vtype, expected_until="2000-01-01T00:00"))
+    r = host.post(f"/visits/{visit.pk}/edit/", _form(orgs.a, vtype, expected_until="2000-01-01T00:00"))
     assert "The end of the visit must be after its start." in r.content.decode()
 
 
