@@ -24,12 +24,15 @@ if not SECRET_KEY:
     # Development and tests only: a fixed key keeps sessions valid across restarts.
     SECRET_KEY = "dev-only-insecure-" + "k" * 50
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
-DEBUG = env_bool("DEBUG", default=not PRODUCTION and not TESTING)
+# Off unless asked for, `make run` included: a debug page lists every URL and
+# shows stack traces. Developers set DJANGO_DEBUG=1 (DEBUG=1 is read too).
+DEBUG = env_bool("DJANGO_DEBUG", default=env_bool("DEBUG", default=False))
 # The address people reach the site at: links in e-mails and SMS (invitations,
 # signing pages, export downloads) and Twilio's signed status callbacks.
 PUBLIC_URL = (env("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # Our apps first: tenancy's `migrate` command overrides Django's own.
@@ -54,10 +57,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditlog",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,8 +195,17 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "tenancy.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "tenancy.auth.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# Attempts on a locked account do not push its unlock time further: the account
+# opens again AXES_COOLOFF_TIME after it was locked, whoever keeps knocking.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Password reset e-mails: per address asked for, and per client address (a
+# reception team behind one NAT'd address shares the second allowance).
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_PERIOD_MINUTES = env_int("PASSWORD_RESET_PERIOD_MINUTES", 60)
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -215,6 +229,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production whitenoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -301,6 +317,33 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 else:
     X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------
+# Scripts from our own files only: no inline <script>, no on* attribute, no eval
+# (htmx is told not to evaluate attributes, see templates/base.html). Inline
+# style attributes remain allowed: they cannot run code, and many templates
+# position things with them. Frames: the badge PDF is shown in a same-origin
+# iframe. Data URLs for images: the signature pad and the schema UI's icons.
+# PDFs go without the header (config/csp.py).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # Same origin: the badge print page frames the badge PDF.
+        "frame-ancestors": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -14,11 +14,7 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="tenancy/password_reset.html",
-            email_template_name="tenancy/password_reset_email.txt",
-            subject_template_name="tenancy/password_reset_subject.txt",
-        ),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

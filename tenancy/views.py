@@ -1,5 +1,6 @@
 """HTML: sign-in, organization switcher, home, members, API tokens."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
@@ -10,12 +11,50 @@ from django.views.decorators.http import require_POST
 from config.registries import home_summaries
 from sites.models import Site
 
+from . import ratelimit
+from .context import client_ip
 from .forms import EmailAuthenticationForm, MembershipForm, TokenForm
 from .middleware import SESSION_KEY, SESSION_ORG_KEY
 from .models import ApiToken, Membership, Role
 from .permissions import get_for_member, member_required
 from .services import change_membership, memberships_of
 from .tokens import create_token, revoke_token
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, limited per address asked for and per client address.
+
+    The per-account count is kept on the address typed, whether or not an
+    account has it, so the limit's message tells nothing about who exists."""
+
+    template_name = "tenancy/password_reset.html"
+    email_template_name = "tenancy/password_reset_email.txt"
+    subject_template_name = "tenancy/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        period = settings.PASSWORD_RESET_PERIOD_MINUTES * 60
+        address = client_ip(self.request) or "unknown"
+        email = form.cleaned_data["email"].strip().lower()
+        # The client address first: a caller already refused does not use up the
+        # account's own allowance (which would keep its owner from resetting).
+        allowed = ratelimit.hit(
+            f"password-reset:ip:{address}", limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, period=period
+        ) and ratelimit.hit(
+            f"password-reset:email:{ratelimit.digest(email)}",
+            limit=settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT,
+            period=period,
+        )
+        if not allowed:
+            form.add_error(
+                None,
+                _(
+                    "Too many reset requests for this address or from your network. "
+                    "Please try again in %(minutes)s minutes."
+                )
+                % {"minutes": settings.PASSWORD_RESET_PERIOD_MINUTES},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class LoginView(auth_views.LoginView):

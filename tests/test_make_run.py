@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -125,6 +126,15 @@ def test_run_serves_french_login_and_demo_logins(make_run):
     )
     home = opener.open(request, timeout=10).read().decode()
     assert "Bienvenue chez Acme Industrie" in home
+    # DEBUG is off: a missing page is ours, not Django's list of URL patterns,
+    # and static files are served by the application itself.
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        opener.open(f"{base}/no-such-page/", timeout=10)
+    assert missing.value.code == 404
+    body = missing.value.read().decode()
+    assert "Page introuvable" in body and "URLconf" not in body and "api/v1/" not in body
+    css = urllib.request.urlopen(f"{base}/static/css/app.css", timeout=10)  # noqa: S310
+    assert css.status == 200 and b".card" in css.read()
 
 
 @SKIP

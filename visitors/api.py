@@ -7,7 +7,11 @@ from django.http import Http404, HttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -77,6 +81,17 @@ def _contact(check, value):
         return check(value)
     except contact.ContactError as exc:
         raise ValidationError(exc.message) from None
+
+
+class InviteeSerializer(PrebuiltFields, serializers.ModelSerializer):
+    """What a host reads of a visitor: enough to recognise a returning guest and
+    invite them again by id (`visitor_id`), no contact details. The invitation
+    goes to the address and phone the visitor record already holds."""
+
+    class Meta:
+        model = Visitor
+        fields = ["id", "first_name", "last_name", "company", "language"]
+        read_only_fields = fields
 
 
 class VisitTypeSerializer(serializers.ModelSerializer):
@@ -212,6 +227,12 @@ class ScanSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True)
 
 
+HOST_FIELDS = (
+    "Reception reaches the visitors of its sites' visits; a host the guests it invited, and of them "
+    "only `id`, `first_name`, `last_name`, `company` and `language` (no e-mail or phone)."
+)
+
+
 class VisitorViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
     serializer_class = VisitorSerializer
@@ -223,9 +244,35 @@ class VisitorViewSet(viewsets.ModelViewSet):
         visitors = selectors.daily_visitors(self.request.membership)
         return selectors.search_visitors(visitors, self.request.query_params.get("q", ""))
 
-    @extend_schema(parameters=[OpenApiParameter("q", description="name or company, accents ignored")])
+    def get_serializer_class(self):
+        membership = getattr(self.request, "membership", None)
+        if membership is not None and membership.role == HOST:
+            return InviteeSerializer
+        return VisitorSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", description="name or company, accents ignored")],
+        description=HOST_FIELDS,
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(description=HOST_FIELDS)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        if not request.membership.sees_all_sites:
+            # A person found by e-mail may be known only from other sites: the
+            # answer (and the update of their phone or company) would reach them
+            # outside the perimeter. With a visit, they enter it.
+            raise PermissionDenied(
+                _(
+                    "Register the visitor with their visit (POST /api/v1/visits/ with a visitor "
+                    "object): your perimeter reaches visitors through the visits of its sites."
+                )
+            )
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         try:

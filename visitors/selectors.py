@@ -118,11 +118,17 @@ def visit_to_arrive(
 
 
 def visitors_for(membership: Membership) -> QuerySet[Visitor]:
+    """People reach a member through a visit of the member's perimeter: hosts the
+    guests they invited, reception the visitors of its sites' visits. A visitor
+    with no visit there answers 404 (a walk-in or a pre-registration creates
+    that visit). Admins and compliance without a perimeter see everyone."""
     visitors = Visitor.objects.all()
+    if membership.sees_all_sites:
+        return visitors
     if membership.role == Role.HOST:
         # Hosts see the people they have invited, nobody else's guests.
-        return visitors.filter(visits__host=membership).distinct()
-    return visitors
+        return visitors.filter(pk__in=Visit.objects.filter(host=membership).values("visitor_id"))
+    return visitors.filter(pk__in=Visit.objects.filter(site_id__in=membership.site_ids).values("visitor_id"))
 
 
 def daily_visits(membership: Membership) -> QuerySet[Visit]:

@@ -129,7 +129,8 @@ other_org("consent-text-detail", "GET", {"pk": "consent_text"}, each(MEMBERS, 40
 other_org("consent-text-detail", "PATCH", {"pk": "consent_text"}, {ADMIN: 404})
 
 add("visit-consents", "GET", READ_ALL, visit_kwargs)
-add("visit-consents", "GET", {ADMIN: 200, RECEPTION: 404}, visit_kwargs, org="own-outside")
+add("visit-consents", "GET", {ADMIN: 200, RECEPTION: 404, HOST: 200, COMPLIANCE: 200}, visit_kwargs,
+    org="own-outside")  # fmt: skip
 add(
     "visit-consents",
     "POST",
@@ -140,7 +141,8 @@ other_org("visit-consents", "GET", visit_kwargs, each(MEMBERS, 404))
 other_org("visit-consents", "POST", visit_kwargs, {ADMIN: 404, RECEPTION: 404})
 
 add("visit-attachments", "GET", READ_ALL, visit_kwargs)
-add("visit-attachments", "GET", {ADMIN: 200, RECEPTION: 404}, visit_kwargs, org="own-outside")
+add("visit-attachments", "GET", {ADMIN: 200, RECEPTION: 404, HOST: 200, COMPLIANCE: 200}, visit_kwargs,
+    org="own-outside")  # fmt: skip
 add(
     "visit-attachments",
     "POST",
@@ -151,12 +153,14 @@ other_org("visit-attachments", "GET", visit_kwargs, each(MEMBERS, 404))
 other_org("visit-attachments", "POST", visit_kwargs, {ADMIN: 404, RECEPTION: 404, HOST: 404})
 
 add("attachment-download", "GET", READ_ALL, {"pk": "doc_attachment"})
-add("attachment-download", "GET", {ADMIN: 200, COMPLIANCE: 200, RECEPTION: 404}, {"pk": "doc_attachment"},
-    org="own-outside")  # fmt: skip
+OUTSIDE_READERS = {ADMIN: 200, RECEPTION: 404, HOST: 200, COMPLIANCE: 200}
+add("attachment-download", "GET", OUTSIDE_READERS, {"pk": "doc_attachment"}, org="own-outside")
 other_org("attachment-download", "GET", {"pk": "doc_attachment"}, each(MEMBERS, 404))
 
 add("consent-certificate", "GET", READ_ALL, {"pk": "doc_consent"})
-add("consent-certificate", "GET", {ADMIN: 200, RECEPTION: 404}, {"pk": "doc_consent"}, org="own-outside")
+# A visitor's documents follow the visit: the host of the second site's visit
+# reads them, reception (first site only) does not.
+add("consent-certificate", "GET", OUTSIDE_READERS, {"pk": "doc_consent"}, org="own-outside")
 other_org("consent-certificate", "GET", {"pk": "doc_consent"}, each(MEMBERS, 404))
 
 ARCHIVE_ROLES = {ANON: 401, ADMIN: 200, RECEPTION: 403, HOST: 403, COMPLIANCE: 200}

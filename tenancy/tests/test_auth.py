@@ -89,8 +89,9 @@ def test_repeated_wrong_passwords_lock_the_account_and_are_journaled(orgs):
     assert api.status_code == 429
     with tenant_scope(orgs.a.org):
         verbs = list(JournalEntry.objects.values_list("verb", flat=True))
-    assert verbs.count("auth.login_failed") >= settings.AXES_FAILURE_LIMIT
-    assert "auth.locked_out" in verbs
+    # The failures are counted by axes; the journal says it once each.
+    assert verbs.count("auth.login_failed") == 1
+    assert verbs.count("auth.locked_out") == 1
     # Another account is not locked by it.
     assert Client().post("/login/", {"username": "host@org-a.test", "password": PASSWORD}).status_code == 302
 
@@ -152,3 +153,119 @@ def test_password_reset_sends_a_link(orgs, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/password-reset/" in mailoutbox[0].body
+
+
+def _auth_verbs(org):
+    with tenant_scope(org):
+        return list(
+            JournalEntry.objects.filter(verb__startswith="auth.")
+            .order_by("pk")
+            .values_list("verb", flat=True)
+        )
+
+
+def test_a_flood_of_wrong_passwords_writes_two_journal_entries_not_hundreds(orgs):
+    """An anonymous caller posting wrong passwords for a known address: the
+    first failure and the lockout are journaled, the rest only counted."""
+    from axes.models import AccessAttempt
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 20):
+        client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    for _ in range(5):
+        token_request(client, "host@org-a.test", "wrong", "org-a")
+    assert _auth_verbs(orgs.a.org) == ["auth.login_failed", "auth.locked_out"]
+    with tenant_scope(orgs.a.org):
+        locked = JournalEntry.objects.get(verb="auth.locked_out")
+    assert locked.data == {"failures": settings.AXES_FAILURE_LIMIT}
+    # The count is axes' own, and attempts while locked neither count nor
+    # push the unlock time further.
+    attempt = AccessAttempt.objects.get(username="host@org-a.test")
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT
+    # The other organization's journal holds nothing of it.
+    assert _auth_verbs(orgs.b.org) == []
+
+
+def test_attempts_while_locked_do_not_extend_the_lockout(orgs):
+    from axes.models import AccessAttempt
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    locked_at = AccessAttempt.objects.get(username="host@org-a.test").attempt_time
+    for _ in range(3):
+        assert client.post("/login/", {"username": "host@org-a.test", "password": "wrong"}).status_code == 429
+    assert AccessAttempt.objects.get(username="host@org-a.test").attempt_time == locked_at
+
+
+def test_a_successful_sign_in_opens_a_new_window(orgs):
+    client = Client()
+    client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    client.post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    assert client.post("/login/", {"username": "host@org-a.test", "password": PASSWORD}).status_code == 302
+    Client().post("/login/", {"username": "host@org-a.test", "password": "wrong"})
+    assert _auth_verbs(orgs.a.org) == ["auth.login_failed", "auth.login", "auth.login_failed"]
+
+
+def test_unknown_addresses_journal_nothing(orgs):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        Client().post("/login/", {"username": "nobody@org-a.test", "password": "wrong"})
+    assert _auth_verbs(orgs.a.org) == []
+
+
+def _reset(email, ip="192.0.2.10", language=None):
+    client = Client(REMOTE_ADDR=ip)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.post("/password-reset/", {"email": email})
+
+
+def test_password_reset_is_limited_per_account(orgs, mailoutbox):
+    """40 requests in a row for one account send 3 e-mails; the rest are refused
+    with a message in the reader's language."""
+    answers = [_reset("host@org-a.test", ip=f"192.0.2.{n}") for n in range(40)]
+    assert [a.status_code for a in answers[:3]] == [302, 302, 302]
+    assert {a.status_code for a in answers[3:]} == {429}
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT == 3
+    assert "Trop de demandes de réinitialisation" in answers[3].content.decode()
+    english = _reset("host@org-a.test", ip="192.0.2.99", language="en")
+    assert english.status_code == 429
+    assert "Too many reset requests" in english.content.decode()
+    # Another account is not held by it.
+    assert _reset("admin@org-a.test", ip="192.0.2.100").status_code == 302
+
+
+def test_password_reset_is_limited_per_client_address(orgs, mailoutbox):
+    emails = [f"person{n}@org-a.test" for n in range(settings.PASSWORD_RESET_LIMIT_PER_ADDRESS)]
+    assert {_reset(e).status_code for e in emails} == {302}
+    refused = _reset("host@org-a.test")
+    assert refused.status_code == 429
+    assert mailoutbox == []  # none of those addresses has an account
+    # The account itself was not charged by the refused request: its owner,
+    # from another address, still receives the link.
+    assert _reset("host@org-a.test", ip="198.51.100.7").status_code == 302
+    assert len(mailoutbox) == 1
+
+
+def test_password_reset_limit_does_not_tell_which_accounts_exist(orgs, mailoutbox):
+    import re
+
+    def run(email, ip):
+        pages = []
+        for _ in range(5):
+            response = _reset(email, ip)
+            page = re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode().replace(email, "EMAIL"))
+            pages.append((response.status_code, response.get("Location"), page))
+        return pages
+
+    known = run("host@org-a.test", "203.0.113.1")
+    unknown = run("nobody@org-a.test", "203.0.113.2")
+    assert [status for status, _, _ in known] == [302, 302, 302, 429, 429]
+    assert known == unknown
+
+
+def test_password_reset_with_a_malformed_address_is_a_form_error(orgs, mailoutbox):
+    response = _reset("not-an-address")
+    assert response.status_code == 200
+    assert "Saisissez une adresse e-mail valide" in response.content.decode()
+    assert mailoutbox == []

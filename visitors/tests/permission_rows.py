@@ -31,6 +31,8 @@ def visitor_objects(org):
     org.members["reception"].sites.add(site)
     vtype = make_visit_type(org)
     visit = make_visit(org, visit_type=vtype, site=site)
+    # A visitor of the reception's site whom the host did not invite.
+    unhosted = make_visit(org, visit_type=vtype, site=site, host=None).visitor
     arrived = make_visit(org, visit_type=vtype, site=site, arrived=True, arrived_desk=desk)
     pending = make_visit(org, visit_type=vtype, site=site, status="pending_approval")
     entry = configuration.add_watchlist_entry(
@@ -49,6 +51,7 @@ def visitor_objects(org):
         "arrived_visit": arrived,
         "pending_visit": pending,
         "visitor": visit.visitor,
+        "unhosted_visitor": unhosted,
         "visit_type": vtype,
         "watchlist_entry": entry,
         "kiosk_token": token,
@@ -63,7 +66,9 @@ def visitor_objects(org):
 def visitor_outside_objects(org):
     from visitors.tests.factories import make_visit
 
-    return {"visit": make_visit(org, site=org.site2), "visit_site": org.site2}
+    visit = make_visit(org, site=org.site2)
+    # A visitor known only from the second site (issue 15, point 8).
+    return {"visit": visit, "visit_site": org.site2, "visitor": visit.visitor}
 
 
 NOT_ANON = {ANON: 401}
@@ -71,7 +76,9 @@ READ_ALL = {ANON: 401, **each(MEMBERS, 200)}
 
 # --- API ---------------------------------------------------------------------------------
 add("visitor-list", "GET", READ_ALL)
-add("visitor-list", "POST", {ANON: 401, ADMIN: 400, RECEPTION: 400, HOST: 403, COMPLIANCE: 403})
+# Reception registers people with their visit (a visitor alone would be outside
+# its perimeter); admins without a perimeter may create one.
+add("visitor-list", "POST", {ANON: 401, ADMIN: 400, RECEPTION: 403, HOST: 403, COMPLIANCE: 403})
 add(
     "visitor-detail",
     "GET",
@@ -79,6 +86,17 @@ add(
     {"pk": "visitor"},
 )
 add("visitor-detail", "PATCH", {ADMIN: 200, RECEPTION: 200, HOST: 403, COMPLIANCE: 403}, {"pk": "visitor"})
+# Known only from a site outside the reception's perimeter: not found for it.
+add(
+    "visitor-detail",
+    "GET",
+    {ADMIN: 200, RECEPTION: 404, HOST: 200, COMPLIANCE: 200},
+    {"pk": "visitor"},
+    org="own-outside",
+)
+add("visitor-detail", "PATCH", {ADMIN: 200, RECEPTION: 404, HOST: 403}, {"pk": "visitor"}, org="own-outside")
+# A guest of the reception's site whom the host did not invite: not the host's.
+add("visitor-detail", "GET", {RECEPTION: 200, HOST: 404}, {"pk": "unhosted_visitor"})
 other_org("visitor-detail", "GET", {"pk": "visitor"}, each(MEMBERS, 404))
 other_org("visitor-detail", "PATCH", {"pk": "visitor"}, {ADMIN: 404, RECEPTION: 404})
 

@@ -50,13 +50,6 @@
     selected = rows().findIndex(function (r) { return r.dataset.visit === table.dataset.selectedVisit; });
     mark();
   }
-  var deskChoice = document.getElementById("desk-choice");
-  if (deskChoice) { deskChoice.addEventListener("change", function () { deskChoice.form.submit(); }); }
-  document.body.addEventListener("htmx:afterRequest", function (e) {
-    var form = e.detail.elt;
-    if (form.id === "desk-scan-form") { form.reset(); }
-    if (form.id === "walk-in-form" && e.detail.xhr.status === 200) { form.reset(); }
-  });
   document.body.addEventListener("htmx:afterSettle", function (e) {
     // After settling, not at swap time: htmx has then wired the new buttons.
     if (e.detail.target.id !== "desk-rows") return;
