@@ -11,7 +11,7 @@ from . import services
 from .labels import verb_choices, verb_label
 from .names import Names
 from .selectors import FilterError, journal_entries
-from .sentences import describe, local_time
+from .sentences import local_time
 
 
 @member_required(ADMIN, COMPLIANCE)
@@ -33,7 +33,6 @@ def journal(request):
             "object": names.target(e),
             "site": names.site(e),
             "details": names.details(e),
-            "sentence": describe(e, names),
         }
         for e in page
     ]

@@ -65,6 +65,16 @@ class Person:
         self.click("button[type=submit]")
         expect(self.page.locator("nav.side")).to_be_visible()
 
+    def subject_request(self, kind, full_name):
+        """Records a data-subject request received today, from the menu."""
+        self.click(self.page.get_by_role("link", name="Conservation & RGPD"))
+        self.click(self.page.get_by_role("link", name="Demandes des personnes concernées"))
+        self.page.select_option("#id_kind", value=kind)
+        self.clicks += 1
+        self.type("#id_received_on", datetime.date.today().isoformat())
+        self.type("#id_full_name", full_name)
+        self.click(self.page.get_by_role("button", name="Enregistrer", exact=True))
+
     def report(self, journey):
         seconds = time.monotonic() - self.started
         print(f"\n[journey {journey}] {self.clicks} clicks, {self.keys} keys, {seconds:.1f} s")
@@ -159,13 +169,7 @@ def test_e_compliance_archive_with_a_reason_data_subject_search_then_erasure(liv
         expect(page.locator("h1")).to_contain_text("Visites")
 
         # A data-subject request finds the person by name.
-        person.click(page.get_by_role("link", name="Conservation & RGPD"))
-        person.click(page.get_by_role("link", name="Demandes des personnes concernées"))
-        page.select_option("#id_kind", value="access")
-        person.clicks += 1
-        person.type("#id_received_on", datetime.date.today().isoformat())
-        person.type("#id_full_name", full_name)
-        person.click(page.get_by_role("button", name="Enregistrer", exact=True))
+        person.subject_request("access", full_name)
         expect(page.locator("h1")).to_contain_text("Accès")
         found = page.locator("main form label")
         expect(found.filter(has_text=full_name)).to_have_count(homonyms)
@@ -173,13 +177,7 @@ def test_e_compliance_archive_with_a_reason_data_subject_search_then_erasure(liv
         texts = [page.locator("body").inner_text()]
 
         # The erasure request: the same person, then the confirmation page.
-        person.click(page.get_by_role("link", name="Conservation & RGPD"))
-        person.click(page.get_by_role("link", name="Demandes des personnes concernées"))
-        page.select_option("#id_kind", value="erasure")
-        person.clicks += 1
-        person.type("#id_received_on", datetime.date.today().isoformat())
-        person.type("#id_full_name", full_name)
-        person.click(page.get_by_role("button", name="Enregistrer", exact=True))
+        person.subject_request("erasure", full_name)
         expect(page.locator("h1")).to_contain_text("Effacement")
         expect(page.locator("main form input[name=visitor]:checked")).to_have_count(len(matched))
         person.click(page.get_by_role("link", name="Effacer les données de cette personne…"))
