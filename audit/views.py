@@ -8,8 +8,10 @@ from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, member_required
 
 from . import services
-from .labels import Names, describe, local_time, verb_choices, verb_label
+from .labels import verb_choices, verb_label
+from .names import Names
 from .selectors import FilterError, journal_entries
+from .sentences import local_time
 
 
 @member_required(ADMIN, COMPLIANCE)
@@ -31,7 +33,6 @@ def journal(request):
             "object": names.target(e),
             "site": names.site(e),
             "details": names.details(e),
-            "sentence": describe(e, names),
         }
         for e in page
     ]

@@ -15,7 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from audit.labels import Names, verb_label
+from audit.labels import verb_label
+from audit.names import Names
 from sites.models import Site
 from tenancy.models import LANGUAGE_CHOICES
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required

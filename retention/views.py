@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.labels import name_of
+from audit.names import name_of
 from config.registries import retention_types
 from sites.models import Site
 from sites.selectors import sites_for

@@ -3,8 +3,10 @@ login page (issue 14):
 
 (g) every menu entry of every role, in French and in English, opens without a
     4xx/5xx answer and shows no code written for developers (tests/words.py);
-(e) compliance: opens the retention archive with a stated reason, then finds a
-    person for a data-subject request.
+(e) compliance: opens the retention archive with a stated reason, finds a
+    person for a data-subject request, then erases that person through the
+    confirmation page (what will be erased, counted per data type, shown before
+    anything runs); the person's visit then reads "personne effacée".
 
 Each journey prints the clicks, keys and seconds a person needs."""
 
@@ -17,6 +19,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
+from django.utils import translation
 from playwright.sync_api import expect
 
 from tenancy.demo import DEMO, PASSWORD, ROLES
@@ -60,6 +64,16 @@ class Person:
         self.type("#id_password", PASSWORD)
         self.click("button[type=submit]")
         expect(self.page.locator("nav.side")).to_be_visible()
+
+    def subject_request(self, kind, full_name):
+        """Records a data-subject request received today, from the menu."""
+        self.click(self.page.get_by_role("link", name="Conservation & RGPD"))
+        self.click(self.page.get_by_role("link", name="Demandes des personnes concernées"))
+        self.page.select_option("#id_kind", value=kind)
+        self.clicks += 1
+        self.type("#id_received_on", datetime.date.today().isoformat())
+        self.type("#id_full_name", full_name)
+        self.click(self.page.get_by_role("button", name="Enregistrer", exact=True))
 
     def report(self, journey):
         seconds = time.monotonic() - self.started
@@ -110,16 +124,35 @@ def test_g_every_menu_entry_opens_in_words(live_server, demo, role, language):
     assert not faults, "\n".join(faults)
 
 
-def test_e_compliance_archive_with_a_reason_then_data_subject_search(live_server, demo):
+def test_e_compliance_archive_with_a_reason_data_subject_search_then_erasure(live_server, demo):
+    from config.registries import retention_types
+    from retention.models import SubjectRequest
+    from retention.subjects import matching_visitors
     from tenancy.models import Organization
     from tenancy.scope import tenant_scope
-    from visitors.models import Visitor
+    from visitors.models import Visit, Visitor
 
-    with tenant_scope(Organization.objects.get(slug=SLUG)):
+    organization = Organization.objects.get(slug=SLUG)
+    with tenant_scope(organization):
         someone = (
-            Visitor.objects.filter(anonymized_at__isnull=True).exclude(last_name="").order_by("pk").first()
+            Visitor.objects.filter(anonymized_at__isnull=True, visits__isnull=False)
+            .exclude(last_name="")
+            .order_by("pk")
+            .first()
         )
+        full_name = f"{someone.first_name} {someone.last_name}"
         homonyms = Visitor.objects.filter(last_name=someone.last_name, first_name=someone.first_name).count()
+        # Who the erasure will find (every visitor the name matches) and their visits.
+        matched = set(
+            matching_visitors(SubjectRequest(organization=organization, full_name=full_name)).values_list(
+                "pk", flat=True
+            )
+        )
+        visits = Visit.objects.filter(visitor_id__in=matched)
+        visit_count, one_visit = visits.count(), visits.order_by("pk").first().pk
+    with translation.override("fr"):
+        identities_label = str(retention_types.get("visitor_identities").label)
+        visits_label = str(retention_types.get("visits").label)
     with browser_page(locale="fr-FR") as page:
         failures = _failed_responses(page)
         person = Person(page)
@@ -136,21 +169,45 @@ def test_e_compliance_archive_with_a_reason_then_data_subject_search(live_server
         expect(page.locator("h1")).to_contain_text("Visites")
 
         # A data-subject request finds the person by name.
-        person.click(page.get_by_role("link", name="Conservation & RGPD"))
-        person.click(page.get_by_role("link", name="Demandes des personnes concernées"))
-        page.select_option("#id_kind", value="access")
-        person.clicks += 1
-        person.type("#id_received_on", datetime.date.today().isoformat())
-        person.type("#id_full_name", f"{someone.first_name} {someone.last_name}")
-        person.click(page.get_by_role("button", name="Enregistrer", exact=True))
+        person.subject_request("access", full_name)
         expect(page.locator("h1")).to_contain_text("Accès")
         found = page.locator("main form label")
-        expect(found.filter(has_text=f"{someone.first_name} {someone.last_name}")).to_have_count(homonyms)
+        expect(found.filter(has_text=full_name)).to_have_count(homonyms)
         expect(page.locator("main")).to_contain_text("Données trouvées")
-        text = page.locator("body").inner_text()
-        person.report("e compliance: archive with a reason, data-subject search")
+        texts = [page.locator("body").inner_text()]
+
+        # The erasure request: the same person, then the confirmation page.
+        person.subject_request("erasure", full_name)
+        expect(page.locator("h1")).to_contain_text("Effacement")
+        expect(page.locator("main form input[name=visitor]:checked")).to_have_count(len(matched))
+        person.click(page.get_by_role("link", name="Effacer les données de cette personne…"))
+        preview = page.locator("#erase-preview")
+        expect(preview).to_contain_text("Ce qui sera effacé")
+        for label, count in ((identities_label, len(matched)), (visits_label, visit_count)):
+            row = preview.locator("tbody tr").filter(
+                has=page.locator("td", has_text=re.compile(f"^{label}$"))
+            )
+            expect(row.locator("td").nth(1)).to_have_text(str(count))
+        texts.append(page.locator("body").inner_text())
+        with tenant_scope(organization):
+            assert not Visitor.objects.filter(pk__in=matched, anonymized_at__isnull=False).exists()  # not yet
+        # Playwright's event loop gives this block its own database connection: close it.
+        connections.close_all()
+        person.click(page.get_by_role("button", name="Effacer définitivement"))
+        expect(page.locator("ul.messages")).to_contain_text("Les données de la personne ont été effacées.")
+
+        # The person's visit now reads as erased: no name left on it.
+        page.goto(f"{live_server.url}/visits/{one_visit}/")
+        expect(page.locator("#visit-title")).to_contain_text("personne effacée")
+        expect(page.locator("main")).not_to_contain_text(full_name)
+        texts.append(page.locator("body").inner_text())
+        person.report("e compliance: archive with a reason, data-subject search, erasure with confirmation")
     assert not failures, failures
-    assert not code_faults(text) and not typography_faults(text), code_faults(text) + typography_faults(text)
+    with tenant_scope(organization):
+        assert Visitor.objects.filter(pk__in=matched, anonymized_at__isnull=True).count() == 0
+        assert not Visit.objects.filter(pk=one_visit, visitor__isnull=False).exists()
+    faults = [fault for text in texts for fault in code_faults(text) + typography_faults(text)]
+    assert not faults, faults
 
 
 def test_dashboard_charts_show_values_and_axes(live_server, demo):

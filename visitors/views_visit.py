@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from audit.describe import describe, history_of
+from audit.sentences import history, history_of
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
 
 from . import selectors, services, visit_page
@@ -46,7 +46,7 @@ def visit_detail(request, pk):
         "can_change": member.role != COMPLIANCE and visit.status in NOT_STARTED,
         "can_decide": visit.status == VisitStatus.PENDING_APPROVAL and services.can_decide(visit, member),
         "sections": visit_page.sections(request, visit),
-        "history": describe(
+        "history": history(
             history_of(
                 "visitors.visit",
                 visit.pk,

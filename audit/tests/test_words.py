@@ -11,7 +11,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from audit import services as audit
-from audit.labels import VERBS, Names, describe, verb_label
+from audit.labels import VERBS, verb_label
+from audit.names import Names
+from audit.sentences import describe
 from tenancy.context import Actor, current_actor
 from tenancy.scope import tenant_scope
 from visitors.models import Visit, Visitor, VisitType
@@ -53,11 +55,11 @@ def test_an_arrival_reads_as_a_sentence_in_french_and_english(orgs):
         entry = _arrival(orgs.a, visit, orgs.a.members["reception"])
         with translation.override("fr"):
             assert describe(entry) == (
-                "Arrivée enregistrée\u202f: Visite de Hélène Dupré, par reception org-a, guichet Desk 1"
+                "Arrivée enregistrée par reception org-a au guichet Desk 1\u202f: Visite de Hélène Dupré"
             )
         with translation.override("en"):
-            assert (
-                describe(entry) == "Arrival recorded: Visit of Hélène Dupré, by reception org-a, desk Desk 1"
+            assert describe(entry) == (
+                "Arrival registered by reception org-a at the desk Desk 1: Visit of Hélène Dupré"
             )
 
 
