@@ -162,7 +162,7 @@ TEXTS.update(
             "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
             "{{ visit.time }}, site {{ site.name }}, est approuvée. Le visiteur reçoit son invitation "
             "s'il a une adresse e-mail.\n\n{{ visit.url }}",
-            "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} approuvee.",
+            "Vestibule\u202f: visite de {{ visitor.full_name }} le {{ visit.date }} approuvée.",
         ),
         (Event.APPROVED, "en"): (
             "Visit approved: {{ visitor.full_name }}, on {{ visit.date }}",
@@ -178,7 +178,7 @@ TEXTS.update(
             "La visite de {{ visitor.full_name }} ({{ visit_type.name }}) le {{ visit.date }} à "
             "{{ visit.time }}, site {{ site.name }}, n'est pas approuvée.\n\n"
             "Motif\u202f: {{ visit.refusal_reason }}\n\n{{ visit.url }}",
-            "Vestibule: visite de {{ visitor.full_name }} le {{ visit.date }} refusee: "
+            "Vestibule\u202f: visite de {{ visitor.full_name }} le {{ visit.date }} refusée\u202f: "
             "{{ visit.refusal_reason }}",
         ),
         (Event.REFUSED, "en"): (

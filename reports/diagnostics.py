@@ -33,7 +33,13 @@ FILTER_LABELS = {
 
 
 def _day(moment, tz):
+    """The local date of a moment, ISO: compared with the selection's dates."""
     return date_format(timezone.localtime(moment, zoneinfo.ZoneInfo(tz)).date(), "Y-m-d")
+
+
+def _shown_day(moment, tz):
+    """The same date as a person reads it, in the active language."""
+    return date_format(timezone.localtime(moment, zoneinfo.ZoneInfo(tz)).date(), "DATE_FORMAT")
 
 
 def diagnose(selection: Selection, total: int | None = None) -> list[str]:
@@ -105,11 +111,12 @@ def _period_notes(selection, total, noun):
         if bounds["first"] and selection.end and _day(bounds["first"], tz) > selection.end.isoformat():
             notes.append(
                 _("The period ends before the first of them, on %(day)s.")
-                % {"day": _day(bounds["first"], tz)}
+                % {"day": _shown_day(bounds["first"], tz)}
             )
         if bounds["last"] and selection.start and _day(bounds["last"], tz) < selection.start.isoformat():
             notes.append(
-                _("The period starts after the last of them, on %(day)s.") % {"day": _day(bounds["last"], tz)}
+                _("The period starts after the last of them, on %(day)s.")
+                % {"day": _shown_day(bounds["last"], tz)}
             )
     return notes
 

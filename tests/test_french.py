@@ -74,6 +74,8 @@ def test_the_typography_check_knows_prose_from_times_and_urls():
     assert typography_faults("connecté en tant que Administrateur")
     assert typography_faults("Jean est arrivé") and typography_faults("Préenregistrer")
     assert typography_faults("1 modèles") and not typography_faults("12 modèles")
+    # A pronoun after an imperative takes no elision.
+    assert typography_faults("Découpez-le en plusieurs") == [] and typography_faults("que il")
     assert code_faults("user #2 a fait visit.pre_registered sur visitors.visit #618, {'a': 1}, None")
     assert code_faults("Arrivée enregistrée à 09:12 par Marie Dupont") == []
     assert code_faults("Jeu de données inconnu : None") and code_faults("None ticked: all.") == []

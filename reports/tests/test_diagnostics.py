@@ -24,9 +24,9 @@ def test_period_before_the_first_visit_and_a_type_without_visits(orgs, visits, s
     assert "'Delivery' has no visits." in found
     found = notes(orgs.a.members["admin"], {"from": "2026-01-01", "to": "2026-01-31"}, scoped)
     assert "6 visits match these filters outside the period." in found
-    assert "The period ends before the first of them, on 2026-03-02." in found
+    assert "The period ends before the first of them, on March 2, 2026." in found
     found = notes(orgs.a.members["admin"], {"from": "2026-04-01", "to": "2026-04-30"}, scoped)
-    assert "The period starts after the last of them, on 2026-03-03." in found
+    assert "The period starts after the last of them, on March 3, 2026." in found
 
 
 def test_perimeter_and_other_filters_are_counted(orgs, visits, scoped):

@@ -27,7 +27,7 @@ def test_an_empty_export_job_says_why_like_the_preview(orgs, visits, admin, stor
     job_id = _run_export(admin, orgs, scoped, EMPTY)
     job = admin.get(f"/api/v1/exports/{job_id}/").json()
     assert job["status"] == "done" and job["rows_total"] == 0
-    assert job["diagnostics"][0] == "0 visites correspondent à ces filtres."
+    assert job["diagnostics"][0] == "Aucune ligne ne correspond à ces filtres (visites)."
     assert any("sans le filtre sur les" in note for note in job["diagnostics"]), job["diagnostics"]
     preview = admin.post(
         "/api/v1/exports/preview/", {"dataset": "visits", "filters": EMPTY}, content_type="application/json"

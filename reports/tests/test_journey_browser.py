@@ -46,7 +46,7 @@ def test_journey_c_an_empty_export_says_why(live_server, orgs, visits, store, ea
         expect(page.locator("ul.messages")).to_contain_text("Export lancé")
         job = page.locator("h2:has-text('Exports') ~ table tbody tr").first
         expect(job).to_contain_text("Pourquoi des lignes peuvent manquer")
-        expect(job).to_contain_text("0 lignes")
+        expect(job).to_contain_text("0 ligne ")
         assert job.locator(".alert li").all_inner_texts() == expected
         seconds = time.monotonic() - started
     print(f"\njourney (c) empty export says why: {clicks} clicks, {keys} fields typed, {seconds:.1f} s")
