@@ -11,13 +11,11 @@ And the kiosk: its language holds through every step, its signing page leads to
 no staff page, its welcome returns to the start.
 
 Each journey prints the keys, clicks and seconds a person needs. With
-VESTIBULE_SCREENS=<folder>, the screenshots of the README (docs/screens/) are
+VESTIBULE_SCREENSHOTS=1, the screenshots of the README (docs/screens/) are
 written there."""
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -26,7 +24,7 @@ from playwright.sync_api import expect
 from badges.models import BadgePrint
 from documents.models import Attachment, SignedConsent
 from notifications.tests.servers import SmtpServer
-from tests.browser import browser_page, needs_chromium, sign_in
+from tests.browser import browser_page, needs_chromium, screenshot_path, sign_in
 from visitors import configuration, invitations
 from visitors.codes import make_code
 from visitors.models import Visit, VisitStatus, VisitType
@@ -37,10 +35,7 @@ PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n
 
 
 def screenshot(page, name: str, tmp_path) -> None:
-    folder = os.environ.get("VESTIBULE_SCREENS")
-    path = Path(folder) / name if folder else tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=screenshot_path(name, tmp_path), full_page=True)
 
 
 class Counter:

@@ -14,7 +14,6 @@ import datetime
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,7 +24,7 @@ from playwright.sync_api import expect
 
 from tenancy.demo import DEMO, PASSWORD, ROLES
 
-from .browser import browser_page, needs_chromium
+from .browser import browser_page, needs_chromium, screenshot_path
 from .words import code_faults, journal_some_days_work, typography_faults
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -211,7 +210,7 @@ def test_e_compliance_archive_with_a_reason_data_subject_search_then_erasure(liv
 
 
 def test_dashboard_charts_show_values_and_axes(live_server, demo):
-    """Also writes docs/screens/dashboard.png when VESTIBULE_SCREENS is set."""
+    """Also writes docs/screens/dashboard.png when VESTIBULE_SCREENSHOTS=1."""
     with browser_page(locale="fr-FR") as page:
         page.set_viewport_size({"width": 1280, "height": 900})
         person = Person(page)
@@ -226,8 +225,6 @@ def test_dashboard_charts_show_values_and_axes(live_server, demo):
         values = page.locator("svg.chart text.value").all_text_contents()
         assert values and all(re.fullmatch(r"\d+", v) for v in values)
         person.report("dashboard")
-        target = os.environ.get("VESTIBULE_SCREENS")
-        if target:
-            Path(target).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(target) / "dashboard.png"), full_page=True)
+        if os.environ.get("VESTIBULE_SCREENSHOTS") == "1":
+            page.screenshot(path=screenshot_path("dashboard.png", "."), full_page=True)
     assert settings.LANGUAGE_CODE == "fr"

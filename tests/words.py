@@ -23,7 +23,10 @@ _SIGN_AFTER_SPACE = re.compile(r"(?P<before>[\w)\]»\u201d\u2019}%]) (?P<sign>[:
 BAD_FORMS = [
     (re.compile(r"\ben tant que %\("), "elision: “en tant que %(…)” (reword)"),
     (re.compile(r"\ben tant que [AEIOUÉÈ]"), "elision: “en tant que” before a vowel"),
-    (re.compile(r"(?<![-\w])(?:que|de|le|la|ne|se|je|ce) (?:[aeiouéèêàâîôû][a-zéèêàâîôûç]+)\b"), "missing elision"),
+    (
+        re.compile(r"(?<![-\w])(?:que|de|le|la|ne|se|je|ce) (?:[aeiouéèêàâîôû][a-zéèêàâîôûç]+)\b"),
+        "missing elision",
+    ),
     (re.compile(r"\best (?:arrivée?|repartie?|partie?|sortie?)\b"), "gendered participle for a visitor"),
     (re.compile(r"\bpréenregistr", re.IGNORECASE), "spelling: “pré-enregistr…”"),
     (
