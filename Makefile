@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages install services clean
+.PHONY: run test fuzz lint format messages install services clean
 
 run: install messages
 	$(BIN)/python -m config.launcher run
 
 test: install messages lint
 	$(BIN)/python -m config.launcher test $(PYTEST_ARGS)
+
+# The schemathesis run of `make test`, longer: FUZZ_EXAMPLES examples per operation
+# and mode, as admin and as reception; prints requests, 5xx and failures per check.
+FUZZ_EXAMPLES ?= 25
+fuzz: install messages
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m config.launcher test tests/test_api_fuzz.py -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .
