@@ -1,19 +1,22 @@
 """Schemathesis over the whole OpenAPI schema (/api/schema/), on a live server.
 
-`run(base_url, token, examples=..., seed=...)` sends generated requests to every
-operation of the schema, valid ones (positive) then invalid ones (negative), with
-a fixed seed and a fixed number of examples per operation and mode, and returns
-a `Tally`: requests sent, failures per check with one example each. Used by
-tests/test_api_fuzz.py (the bounded run of `make test`) and by `make fuzz`
-(bench/fuzz.py, a longer run that prints the counts).
+`run(base_url, {role: token}, ...)` builds, once, the requests to send to every
+operation of the schema (see `cases_for`: valid ones drawn with a fixed seed,
+invalid ones from schemathesis's coverage phase and, in the longer run, drawn
+too), sends them as each role, checks each response against the schema, and
+returns a `Tally` per role: requests sent, statuses, failures per check with up
+to three examples each. Used by tests/test_api_fuzz.py: the bounded run of
+`make test`, and the longer one of `make fuzz` (FUZZ_EXAMPLES), which prints
+the counts.
 
-Operations whose path ends in an `{id}` are also tried on a real object: the id
+Operations whose path has an `{id}` are also tried on a real object: the id
 of the first row their list answers (`/api/v1/sites/{id}/` takes one from
 `/api/v1/sites/`), so that details, edits and actions are tried past the 404.
 DELETE operations run after all the others, so the objects they remove do not
 turn the rest of the run into 404s.
 """
 
+import contextlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -121,69 +124,118 @@ def _real_id(session, base_url: str, path: str) -> int | None:
     return None
 
 
-def _exercise(operation, strategy, session, base_url, examples, run_seed, tally, checks):
-    label = f"{operation.method.upper()} {operation.path}"
+def _drawn(strategy, count: int, run_seed: int) -> list:
+    """`count` cases drawn from a Hypothesis strategy, with a fixed seed."""
+    cases = []
 
     @seed(run_seed)
     @settings(
-        max_examples=examples,
+        max_examples=count,
         deadline=None,
         database=None,
-        derandomize=False,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
     )
     @given(case=strategy)
-    def each(case):
-        response = case.call(base_url=base_url, session=session, timeout=60)
-        tally.requests += 1
-        tally.statuses[response.status_code] += 1
-        try:
-            case.validate_response(response, checks=checks)
-        except (FailureGroup, Failure) as error:
-            failures = error.exceptions if isinstance(error, FailureGroup) else [error]
-            for failure in failures:
-                check = (type(failure).checks or (failure.title,))[0]
-                tally.failures[check] += 1
-                found = tally.examples[(label, check)]
-                if len(found) < 3:
-                    detail = " ".join(str(failure.message).split())[:300]
-                    found.append(f"{case.as_curl_command()} -> {response.status_code}: {detail}")
+    def collect(case):
+        cases.append(case)
 
+    with contextlib.suppress(Unsatisfiable):  # no invalid request exists (nothing to send)
+        collect()
+    return cases[:count]
+
+
+def _spread(items: list, count: int) -> list:
+    """`count` items taken evenly along the list (all of them if count is None)."""
+    if count is None or len(items) <= count:
+        return items
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def cases_for(schema, operation, *, real_id, examples, negative, coverage, run_seed) -> list:
+    """The requests to send to one operation, the same for every role:
+    1. `examples` valid ones drawn by Hypothesis, and as many on a real object;
+    2. invalid ones from schemathesis's coverage phase (a missing required
+       field, a wrong type, a value past a bound...): deterministic, and cheap
+       to build, `coverage` of them taken evenly along the list (None: all);
+    3. `negative` invalid ones drawn by Hypothesis (slow to draw: the longer run)."""
+    cases = _drawn(operation.as_strategy(generation_mode=GenerationMode.POSITIVE), examples, run_seed)
+    if real_id is not None:
+        real = operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters={"id": real_id})
+        cases += _drawn(real, examples, run_seed)
+    built = schema.iter_coverage_cases(
+        operation,
+        generation_modes=[GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=operation),
+    )
+    cases += _spread(list(built), coverage)
+    if negative:
+        cases += _drawn(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE), negative, run_seed)
+    return cases
+
+
+def _send(operation, case, session, base_url, tally, checks):
+    label = f"{operation.method.upper()} {operation.path}"
+    response = case.call(base_url=base_url, session=session, timeout=60)
+    tally.requests += 1
+    tally.statuses[response.status_code] += 1
     try:
-        each()
-    except Unsatisfiable:
-        # No invalid request exists for it (an operation with nothing to send).
-        tally.unsatisfiable.append(label)
+        case.validate_response(response, checks=checks)
+    except (FailureGroup, Failure) as error:
+        failures = error.exceptions if isinstance(error, FailureGroup) else [error]
+        for failure in failures:
+            check = (type(failure).checks or (failure.title,))[0]
+            tally.failures[check] += 1
+            found = tally.examples[(label, check)]
+            if len(found) < 3:
+                detail = " ".join(str(failure.message).split())[:300]
+                found.append(f"{case.as_curl_command()} -> {response.status_code}: {detail}")
+
+
+def _session(token: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    return session
 
 
 def run(
     base_url: str,
-    token: str,
+    tokens: dict,
     *,
     examples: int,
-    negative: int | None = None,
+    coverage: int | None,
+    negative: int = 0,
     run_seed: int,
     advisory: bool = False,
-) -> Tally:
-    """`examples` valid requests per operation (and as many on a real object),
-    `negative` invalid ones (default: as many)."""
+) -> dict:
+    """Sends the same generated requests as each role of `tokens` ({role: token},
+    in that order); returns {role: Tally}. Real ids come from the first role's
+    lists (reception's, narrower: admin sees them too)."""
     schema = schemathesis.openapi.from_url(f"{base_url}/api/schema/?format=json")
-    session = requests.Session()
-    session.headers["Authorization"] = f"Token {token}"
-    tally = Tally()
     checks = CHECKS + ADVISORY if advisory else CHECKS
     operations = sorted((r.ok() for r in schema.get_all_operations()), key=_order)
-    for operation in operations:
-        real = _real_id(session, base_url, operation.path)
-        for mode, count in (
-            (GenerationMode.POSITIVE, examples),
-            (GenerationMode.NEGATIVE, negative or examples),
-        ):
-            strategies = [operation.as_strategy(generation_mode=mode)]
-            if real is not None and mode is GenerationMode.POSITIVE:
-                strategies.append(operation.as_strategy(generation_mode=mode, path_parameters={"id": real}))
-            for strategy in strategies:
-                _exercise(operation, strategy, session, base_url, count, run_seed, tally, checks)
-    return tally
+    first = _session(next(iter(tokens.values())))
+    planned = [
+        (
+            operation,
+            cases_for(
+                schema,
+                operation,
+                real_id=_real_id(first, base_url, operation.path),
+                examples=examples,
+                negative=negative,
+                coverage=coverage,
+                run_seed=run_seed,
+            ),
+        )
+        for operation in operations
+    ]
+    tallies = {}
+    for role, token in tokens.items():
+        session, tally = _session(token), Tally()
+        for operation, cases in planned:
+            for case in cases:
+                _send(operation, case, session, base_url, tally, checks)
+        tallies[role] = tally
+    return tallies

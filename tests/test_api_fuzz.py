@@ -5,8 +5,8 @@ the schema does not describe fails it. `make fuzz` runs the same thing longer
 (FUZZ_EXAMPLES) and prints the counts.
 
 The organizations are throwaway (the live server's database is emptied after
-the test). Reception runs first: admin's DELETEs (sites, tokens...) come last
-in its own run, so nothing the rest depends on is gone before it is tried."""
+the test). Reception runs first, and in each run DELETEs come after every
+other operation, so nothing the rest depends on is gone before it is tried."""
 
 import os
 import sys
@@ -14,22 +14,30 @@ import sys
 from tests.fuzz import Tally, obtain_token, run
 from tests.test_permissions import objects_of
 
-FUZZ = bool(os.environ.get("FUZZ_EXAMPLES"))
-# make test: one valid request per operation (and one on a real object), one invalid.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 1)
+# make test: per operation, one valid request (and one on a real object) and
+# 4 invalid ones from the coverage phase. make fuzz: FUZZ_EXAMPLES valid and as
+# many invalid ones drawn by Hypothesis, plus every coverage case.
+FUZZ = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 SEED = int(os.environ.get("FUZZ_SEED") or 20261202)
+SETTINGS = (
+    {"examples": FUZZ, "negative": FUZZ, "coverage": None, "advisory": True}
+    if FUZZ
+    else {"examples": 1, "negative": 0, "coverage": 4, "advisory": False}
+)
 
 
 def test_the_api_answers_every_generated_request_as_its_schema_says(live_server, orgs, capsys):
     objects_of(orgs.a)
     objects_of(orgs.b)
-    total, reports = Tally(), []
-    for role in ("reception", "admin"):
-        token = obtain_token(live_server.url, f"{role}@org-a.test", "pw-Secret-123", "org-a")
-        tally = run(live_server.url, token, examples=EXAMPLES, run_seed=SEED, advisory=FUZZ)
-        reports.append(f"as {role}: {tally.report()}")
+    tokens = {
+        role: obtain_token(live_server.url, f"{role}@org-a.test", "pw-Secret-123", "org-a")
+        for role in ("reception", "admin")
+    }
+    tallies = run(live_server.url, tokens, run_seed=SEED, **SETTINGS)
+    reports = [f"as {role}: {tally.report()}" for role, tally in tallies.items()]
+    total = Tally()
+    for tally in tallies.values():
         total.add(tally)
     with capsys.disabled():
-        sys.stdout.write(f"\nschemathesis, {EXAMPLES} example(s) per operation and mode, seed {SEED}\n")
-        sys.stdout.write("\n".join(reports) + "\n")
+        sys.stdout.write(f"\nschemathesis {SETTINGS}, seed {SEED}\n" + "\n".join(reports) + "\n")
     assert total.server_errors == 0 and not total.violations, "\n".join(reports)
