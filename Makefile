@@ -4,13 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages install services clean
+.PHONY: run test fuzz lint format messages install services clean
 
 run: install messages
 	$(BIN)/python -m config.launcher run
 
 test: install messages lint
 	$(BIN)/python -m config.launcher test $(PYTEST_ARGS)
+
+# The schemathesis run of `make test`, longer (tests/test_api_fuzz.py): FUZZ_EXAMPLES
+# valid and invalid requests per operation, FUZZ_COVERAGE coverage cases (or all),
+# as reception and as admin; prints requests, 5xx and failures per check.
+FUZZ_EXAMPLES ?= 10
+FUZZ_COVERAGE ?= all
+FUZZ_SEED ?= 20261202
+fuzz: install messages
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=$(FUZZ_COVERAGE) FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m config.launcher test tests/test_api_fuzz.py -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -2,9 +2,11 @@
 
 import datetime
 
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.dates import DateInputError, parse_moment
+from config.inputs import whole_id
 from config.registries import consultation
 
 from .models import JournalEntry
@@ -20,13 +22,16 @@ class FilterError(ValueError):
 def _moment(field, value, end=False):
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise FilterError(field, _("Enter a date as YYYY-MM-DD or an ISO 8601 date and time."))
+    try:
+        moment = parse_moment(value)
+    except DateInputError as error:
+        raise FilterError(field, str(error)) from error
+    if not isinstance(moment, datetime.datetime):
+        day = moment
         moment = datetime.datetime.combine(day + datetime.timedelta(days=1) if end else day, datetime.time())
         moment = moment.replace(tzinfo=datetime.UTC)
+    elif timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
     return moment
 
 
@@ -48,9 +53,9 @@ def journal_entries(membership, params):
     for field, column in (("site", "site_id"), ("actor", "actor_id")):
         value = params.get(field)
         if value:
-            if not str(value).isdigit():
+            if whole_id(value) is None:
                 raise FilterError(field, _("Enter a whole number."))
-            entries = entries.filter(**{column: int(value)})
+            entries = entries.filter(**{column: whole_id(value)})
     person = (params.get("person") or "").strip()
     if person:
         entries = entries.filter(actor_id__in=people_matching(person))

@@ -3,6 +3,7 @@
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from config.serializers import BoundedDateTimeField
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, roles
 
@@ -28,9 +29,9 @@ class RestoreTicketSerializer(serializers.ModelSerializer):
     )
     visit_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
     reason = serializers.CharField(required=False, allow_blank=True)
-    period_start = serializers.DateTimeField(required=False)
-    period_end = serializers.DateTimeField(required=False)
-    point_in_time = serializers.DateTimeField(required=False)
+    period_start = BoundedDateTimeField(required=False)
+    period_end = BoundedDateTimeField(required=False)
+    point_in_time = BoundedDateTimeField(required=False)
     comments = CommentSerializer(many=True, read_only=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from config.inputs import whole_id
 from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, RECEPTION, get_for_member, roles
 from visitors.models import VisitType
@@ -21,7 +22,7 @@ from . import capture, compose, selectors, services
 from .models import BadgeAssignment, BadgePrint, BadgeTemplate
 from .presets import ORIENTATIONS, preset_choices
 
-PDF = OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf")
+PDF_BODY = OpenApiResponse(OpenApiTypes.BINARY, description="The PDF")
 CONFLICT = OpenApiResponse(description="not on site, or already printed (reprint instead)")
 
 
@@ -109,6 +110,7 @@ class BadgeTemplateViewSet(viewsets.ModelViewSet):
             raise drf_errors(exc) from exc
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
+    @extend_schema(responses={204: None, 409: OpenApiResponse(description="the template is still in use")})
     def destroy(self, request, *args, **kwargs):
         try:
             services.delete_template(template=self.get_object())
@@ -144,7 +146,7 @@ class BadgeTemplateViewSet(viewsets.ModelViewSet):
         return Response(BadgeTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={200: PDF})
+@extend_schema(responses={(200, "application/pdf"): PDF_BODY})
 @api_view(["GET"])
 @permission_classes([roles(ADMIN, read=(RECEPTION,))])
 def template_preview(request, pk):
@@ -160,7 +162,7 @@ class DraftSerializer(serializers.Serializer):
     layout = serializers.JSONField()
 
 
-@extend_schema(request=DraftSerializer, responses={200: PDF})
+@extend_schema(request=DraftSerializer, responses={(200, "application/pdf"): PDF_BODY})
 @api_view(["POST"])
 @permission_classes([roles(ADMIN)])
 def draft_preview(request):
@@ -241,8 +243,8 @@ class BadgePrintViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         prints = selectors.prints_for(self.request.membership)
         visit = self.request.query_params.get("visit")
-        if visit and visit.isdigit():
-            prints = prints.filter(visit_id=int(visit))
+        if visit and whole_id(visit) is not None:
+            prints = prints.filter(visit_id=whole_id(visit))
         return prints
 
 
@@ -270,7 +272,7 @@ def _print(request, visits, *, reason=""):
     return response
 
 
-@extend_schema(responses={200: PDF, 409: CONFLICT})
+@extend_schema(responses={(200, "application/pdf"): PDF_BODY, 409: CONFLICT})
 @api_view(["GET"])
 @permission_classes([roles(ADMIN, RECEPTION)])
 def visit_badge_pdf(request, pk):
@@ -289,7 +291,7 @@ def visit_badge_pdf(request, pk):
     return pdf_response(compose.render_visit(visit, version), f"badge-{visit.pk}.pdf")
 
 
-@extend_schema(request=PrintSerializer, responses={201: PDF, 409: CONFLICT})
+@extend_schema(request=PrintSerializer, responses={(201, "application/pdf"): PDF_BODY, 409: CONFLICT})
 @api_view(["POST"])
 @permission_classes([roles(ADMIN, RECEPTION)])
 def visit_badge_print(request, pk):
@@ -297,7 +299,7 @@ def visit_badge_print(request, pk):
     return _print(request, [visit])
 
 
-@extend_schema(request=PrintSerializer, responses={201: PDF, 409: CONFLICT})
+@extend_schema(request=PrintSerializer, responses={(201, "application/pdf"): PDF_BODY, 409: CONFLICT})
 @api_view(["POST"])
 @permission_classes([roles(ADMIN, RECEPTION)])
 def visit_badge_reprint(request, pk):
@@ -308,7 +310,7 @@ def visit_badge_reprint(request, pk):
     return _print(request, [visit], reason=reason)
 
 
-@extend_schema(request=GroupPrintSerializer, responses={201: PDF, 409: CONFLICT})
+@extend_schema(request=GroupPrintSerializer, responses={(201, "application/pdf"): PDF_BODY, 409: CONFLICT})
 @api_view(["POST"])
 @permission_classes([roles(ADMIN, RECEPTION)])
 def group_print(request):

@@ -1,6 +1,13 @@
 """Serializer helpers shared by the apps' APIs."""
 
 import copy
+import datetime
+
+from django.db import models
+from django.utils import timezone
+from rest_framework import serializers
+
+from config.dates import DateInputError, check_range
 
 
 class PrebuiltFields:
@@ -29,3 +36,37 @@ class PrebuiltFields:
             shared.fields  # noqa: B018 - binds the fields once
             cls._shared = shared
         return shared.to_representation(instance)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date and time between config.dates.EARLIEST and LATEST: a visit in year 1
+    or 9999 is a typing error, and such years overflow time-zone arithmetic."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        try:
+            check_range(moment)
+            if timezone.is_aware(moment):
+                check_range(moment.astimezone(datetime.UTC))
+        except DateInputError as error:
+            raise serializers.ValidationError(str(error)) from error
+        return moment
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between config.dates.EARLIEST and LATEST."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        try:
+            return check_range(day)
+        except DateInputError as error:
+            raise serializers.ValidationError(str(error)) from error
+
+
+def bound_model_dates():
+    """Every ModelSerializer reads model dates through the bounded fields
+    (called once, from tenancy's AppConfig.ready)."""
+    mapping = serializers.ModelSerializer.serializer_field_mapping
+    mapping[models.DateTimeField] = BoundedDateTimeField
+    mapping[models.DateField] = BoundedDateField

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "tenancy.middleware.LanguageMiddleware",
+    "config.inputs.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -284,7 +285,7 @@ REST_FRAMEWORK = {
         "tenancy.authentication.ScopedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.permissions.IsMember"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
@@ -292,6 +293,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    # The same as DRF's, refusing a NUL character (config/inputs.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.inputs.JSONParser",
+        "config.inputs.FormParser",
+        "config.inputs.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vestibule API",
@@ -301,6 +308,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_errors",
+    ],
 }
 
 # --- Production hardening ----------------------------------------------------------

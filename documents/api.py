@@ -6,10 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.inputs import FormParser, JSONParser, MultiPartParser
 from tenancy.context import client_ip
 from tenancy.models import LANGUAGE_CHOICES
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, roles
@@ -237,7 +237,8 @@ class VisitAttachmentsView(APIView):
 class AttachmentDownloadView(APIView):
     permission_classes = [roles(ADMIN, RECEPTION, HOST, COMPLIANCE)]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None})
+    # The file as it was uploaded: its own type (a PDF, an image...).
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY, 302: None})
     def get(self, request, pk):
         attachment = get_for_member(attachments_for(request.membership, archive=True), pk=pk)
         response = services.download_attachment(attachment=attachment)

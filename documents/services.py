@@ -22,6 +22,7 @@ from .certificates import render_certificate
 from .models import (
     Attachment,
     AttachmentKind,
+    ConsentKind,
     ConsentRequirement,
     ConsentText,
     ConsentVersion,
@@ -59,8 +60,16 @@ def _set_visit_types(text: ConsentText, visit_types) -> None:
 
 @transaction.atomic
 def create_consent_text(
-    *, organization, by=None, kind, visit_types=(), validity_months=None, active=True, **wording
+    *,
+    organization,
+    by=None,
+    kind=ConsentKind.OTHER,
+    visit_types=(),
+    validity_months=None,
+    active=True,
+    **wording,
 ) -> ConsentText:
+    # `kind` is optional in the API as in the model (its default: "other").
     text = ConsentText.objects.create(
         organization=organization, kind=kind, validity_months=validity_months, active=active
     )

@@ -263,7 +263,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={202: MessageSerializer})
+    @extend_schema(request=None, responses={202: MessageSerializer, 409: dict})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         message = self.get_object()

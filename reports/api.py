@@ -115,7 +115,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise field_error(exc) from exc
         return Response(result.as_dict())
 
-    @extend_schema(responses={(200, "text/csv"): bytes, 410: dict})
+    @extend_schema(responses={(200, "text/csv"): bytes, 409: dict, 410: dict})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         return download_response(self.get_object())
@@ -208,13 +208,26 @@ class ExportScheduleViewSet(viewsets.ModelViewSet):
         scheduling.delete_schedule(schedule=instance)
 
     @extend_schema(responses={200: ScheduleRunSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def runs(self, request, pk=None):
         schedule = self.get_object()
         return Response(ScheduleRunSerializer(schedule.runs.all()[:100], many=True).data)
 
 
-@extend_schema(responses={200: dict})
+class _ColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    default = serializers.BooleanField()
+
+
+class DatasetSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    filters = serializers.ListField(child=serializers.CharField())
+    columns = _ColumnSerializer(many=True)
+
+
+@extend_schema(responses={200: DatasetSerializer(many=True)})
 @api_view(["GET"])
 @permission_classes([EXPORTERS])
 def dataset_list(request):

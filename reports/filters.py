@@ -20,11 +20,12 @@ from django.apps import apps
 from django.db.models import Q, Value
 from django.db.models.functions import NullIf
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.dates import DateInputError, parse_day
 from config.exports import RENDERED, get_dataset
+from config.inputs import whole_id
 from sites.models import Desk, Site
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
@@ -56,22 +57,21 @@ def _ids(name, value) -> list[int]:
     values = value if isinstance(value, list | tuple) else str(value).split(",")
     ids = []
     for item in values:
-        if isinstance(item, bool) or not str(item).strip().isdigit():
+        if whole_id(item) is None:
             raise FilterError(name, _("Enter whole numbers (ids)."))
-        ids.append(int(item))
+        ids.append(whole_id(item))
     return ids
 
 
 def _date(name, value) -> datetime.date | None:
     if value in (None, ""):
         return None
-    try:
-        day = parse_date(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:  # well formed but impossible: 2026-13-01
-        day = None
-    if day is None:
+    if not isinstance(value, str) or len(value) != 10:
         raise FilterError(name, _("Enter a date as YYYY-MM-DD."))
-    return day
+    try:  # 2026-13-01 is refused, and so is 9999-12-31 (a day later overflows)
+        return parse_day(value)
+    except DateInputError as error:
+        raise FilterError(name, str(error)) from error
 
 
 def period_bounds(period, today, start=None, end=None) -> tuple[datetime.date | None, datetime.date | None]:

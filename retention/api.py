@@ -5,6 +5,7 @@ import datetime
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +18,7 @@ from tenancy.permissions import ADMIN, COMPLIANCE, roles
 
 from . import policies, purge, reports, services, subjects
 from .holds import validate_data_types
-from .models import LegalHold, PurgeRun, RequestKind, RetentionPolicy, SubjectRequest
+from .models import Action, LegalHold, PurgeRun, RequestKind, RetentionPolicy, SubjectRequest
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -27,6 +28,8 @@ class PolicySerializer(serializers.ModelSerializer):
     consultation_days = serializers.IntegerField()
     retention_days = serializers.IntegerField()
     data_type = serializers.CharField()
+    # "" while no change is pending.
+    pending_action = serializers.ChoiceField(choices=Action.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = RetentionPolicy
@@ -314,6 +317,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         run = services.request_purge(organization=org, by=request.user)
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, url_path="report.csv", url_name="report-csv")
     def report_csv(self, request, pk=None):
         run = self.get_object()
@@ -321,6 +325,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         response["Content-Disposition"] = f'attachment; filename="purge-{run.pk}.csv"'
         return response
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, url_path="report.pdf", url_name="report-pdf")
     def report_pdf(self, request, pk=None):
         run = self.get_object()
@@ -412,6 +417,7 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
         ]
         return Response({"visitors": visitors, "rows": subjects.targets(subject)})
 
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, url_path="export.zip", url_name="export")
     def export(self, request, pk=None):
         subject = self.get_object()
@@ -425,6 +431,7 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
         return response
 
     @extend_schema(
+        request=None,
         parameters=[
             OpenApiParameter(
                 "dry_run",
@@ -437,7 +444,7 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
                 ),
             )
         ],
-        responses={200: RunSerializer, 409: dict},
+        responses={200: RunSerializer, 409: OpenApiTypes.OBJECT},
         description="Erase the person's data (an erasure request); with `?dry_run=true`, only count it.",
     )
     @action(detail=True, methods=["post"])

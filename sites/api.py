@@ -3,8 +3,12 @@
 import zoneinfo
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from config.inputs import whole_id
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, roles
 
 from . import services
@@ -61,6 +65,19 @@ class DeskSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class _UseSerializer(serializers.Serializer):
+    model = serializers.CharField(help_text="app_label.model of the rows, e.g. visitors.visit")
+    label = serializers.CharField(help_text="Their name, in the caller's language")
+    count = serializers.IntegerField()
+
+
+class SiteInUseSerializer(serializers.Serializer):
+    """409 to a DELETE of a site that rows still use."""
+
+    detail = serializers.CharField()
+    in_use = _UseSerializer(many=True)
+
+
 class SiteViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
     serializer_class = SiteSerializer
@@ -77,6 +94,14 @@ class SiteViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         services.update_site(site=serializer.instance, **serializer.validated_data)
 
+    @extend_schema(responses={204: None, 409: SiteInUseSerializer})
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except services.SiteInUse as in_use:
+            body = {"detail": in_use.message(), "in_use": in_use.as_list()}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+
     def perform_destroy(self, instance):
         services.delete_site(site=instance)
 
@@ -90,8 +115,10 @@ class DeskViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         desks = desks_for(self.request.membership)
         site = self.request.query_params.get("site")
-        if site and site.isdigit():
-            desks = desks.filter(site_id=int(site))
+        if site:
+            if whole_id(site) is None:
+                raise ValidationError({"site": [_("Enter a whole number.")]})
+            desks = desks.filter(site_id=whole_id(site))
         return desks
 
     def perform_create(self, serializer):

@@ -1,6 +1,10 @@
 """Writes of sites and desks; each one is journaled."""
 
+from collections import Counter
+
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
 from audit import services as audit
 
@@ -36,9 +40,39 @@ def update_site(*, site: Site, **values) -> Site:
 
 @transaction.atomic
 def delete_site(*, site: Site) -> None:
+    """Deletes the site and its desks; refuses (SiteInUse) while rows that must
+    outlive a deletion still point at it: visits, badge prints and so on."""
     site_id = site.pk
-    site.delete()
+    try:
+        with transaction.atomic():
+            site.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blocking = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        raise SiteInUse(Counter(type(row) for row in blocking)) from exc
     audit.record("site.deleted", target=("sites.site", site_id), site=site_id)
+
+
+class SiteInUse(Exception):
+    """A site that rows still use; `uses` counts them per model."""
+
+    def __init__(self, uses: Counter):
+        super().__init__("site in use")
+        self.uses = uses
+
+    def as_list(self) -> list[dict]:
+        """[{"model": "visitors.visit", "label": "visits", "count": 3}, ...], for the caller."""
+        return [
+            {
+                "model": model._meta.label_lower,
+                "label": str(model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural),
+                "count": count,
+            }
+            for model, count in sorted(self.uses.items(), key=lambda item: item[0]._meta.label_lower)
+        ]
+
+    def message(self) -> str:
+        listed = ", ".join(f"{use['count']} {use['label']}" for use in self.as_list())
+        return _("This site is still used by: %(uses)s. Delete or move them first.") % {"uses": listed}
 
 
 @transaction.atomic

@@ -8,6 +8,10 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from config.serializers import bound_model_dates
+
         from . import grants, schema, signals  # noqa: F401
+
+        bound_model_dates()
 
         post_migrate.connect(grants.grant_app_role, dispatch_uid="tenancy.grants")

@@ -4,7 +4,6 @@ Refused actions (illegal transitions, blocking checks, stale codes) answer 409
 with the reason; a bad field answers 400 naming it."""
 
 from django.http import Http404, HttpResponse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,8 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from config.dates import DateInputError, parse_moment
+from config.inputs import whole_id
 from config.pagination import SearchPagination
-from config.serializers import PrebuiltFields
+from config.serializers import BoundedDateTimeField, PrebuiltFields
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
@@ -36,6 +37,14 @@ def conflict(exc: VisitError) -> Response:
         {"detail": exc.message, "problems": exc.problems, "overridable": exc.overridable},
         status=status.HTTP_409_CONFLICT,
     )
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409: the visit's state or a rule stops the action (conflict() above)."""
+
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField())
+    overridable = serializers.BooleanField(help_text="true when a reason may override it")
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -123,7 +132,7 @@ class VisitSerializer(PrebuiltFields, serializers.ModelSerializer):
     desk = Scoped(desks_for, required=False, allow_null=True)
     host = Scoped(_members, required=False, allow_null=True)
     visit_type = Scoped(_types)
-    expected_until = serializers.DateTimeField(required=False)
+    expected_until = BoundedDateTimeField(required=False)
     override_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
     class Meta:
@@ -317,19 +326,19 @@ def _int_filter(params, name):
     value = params.get(name)
     if value in (None, ""):
         return None
-    if not value.isdigit():
+    if whole_id(value) is None:
         raise ValidationError({name: [_("A number is expected.")]})
-    return int(value)
+    return whole_id(value)
 
 
 def _moment(params, name):
     value = params.get(name)
     if not value:
         return None
-    moment = parse_datetime(value) or parse_date(value)
-    if moment is None:
-        raise ValidationError({name: [_("A date (YYYY-MM-DD) or date-time is expected.")]})
-    return moment
+    try:
+        return parse_moment(value)
+    except DateInputError as error:
+        raise ValidationError({name: [str(error)]}) from error
 
 
 class VisitViewSet(viewsets.ModelViewSet):
@@ -380,7 +389,7 @@ class VisitViewSet(viewsets.ModelViewSet):
     def _membership(self):
         return self.request.membership
 
-    @extend_schema(responses={201: VisitCreatedSerializer})
+    @extend_schema(responses={201: VisitCreatedSerializer, 409: ConflictSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -407,6 +416,7 @@ class VisitViewSet(viewsets.ModelViewSet):
         body = VisitCreatedSerializer(visit, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: VisitSerializer, 409: ConflictSerializer})
     def partial_update(self, request, *args, **kwargs):
         visit = self.get_object()
         serializer = self.get_serializer(visit, data=request.data, partial=True)
@@ -435,7 +445,7 @@ class VisitViewSet(viewsets.ModelViewSet):
         if self._membership().role not in (ADMIN, RECEPTION):
             raise PermissionDenied(_("Only reception registers arrivals and departures."))
 
-    @extend_schema(request=ArriveSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=ArriveSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def arrive(self, request, pk=None):
         member = self._membership()
@@ -463,7 +473,7 @@ class VisitViewSet(viewsets.ModelViewSet):
             locked=True,
         )
 
-    @extend_schema(request=DepartSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=DepartSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def depart(self, request, pk=None):
         visit = self.get_object()
@@ -474,7 +484,7 @@ class VisitViewSet(viewsets.ModelViewSet):
             services.depart, visit=visit, desk=form.validated_data.get("desk"), by=self._membership()
         )
 
-    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         visit = self.get_object()
@@ -490,14 +500,14 @@ class VisitViewSet(viewsets.ModelViewSet):
 
     # Approvers may hold any role (a compliance officer, a host): the decision
     # is checked against the visit type, not the role.
-    @extend_schema(request=None, responses={200: VisitSerializer})
+    @extend_schema(request=None, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsMember])
     def approve(self, request, pk=None):
         visit = self.get_object()
         self._decider(visit)
         return self._act(services.approve, visit=visit, by=self._membership())
 
-    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsMember])
     def refuse(self, request, pk=None):
         visit = self.get_object()
@@ -508,7 +518,7 @@ class VisitViewSet(viewsets.ModelViewSet):
             services.refuse, visit=visit, by=self._membership(), reason=form.validated_data.get("reason", "")
         )
 
-    @extend_schema(request=ScanSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=ScanSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=False, methods=["post"])
     def scan(self, request):
         self._front_desk()
