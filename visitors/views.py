@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
 
-from . import csv_import, imports, invitations, selectors, services
+from . import csv_import, imports, invitations, people, selectors, services
 from .errors import VisitError
 from .forms import GroupForm, ImportForm, VisitForm, default_start
 from .models import ImportJob, VisitStatus
@@ -251,7 +251,7 @@ def visit_edit(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.update_visitor(visitor=visit.visitor, **{k: data.get(k, "") for k in VISITOR_KEYS})
+                people.update_visitor(visitor=visit.visitor, **{k: data.get(k, "") for k in VISITOR_KEYS})
                 values = {k: data[k] for k in ("site", "visit_type", "expected_at", "notes")}
                 values["expected_until"] = data.get("expected_until") or visit.expected_until
                 if request.membership.role != HOST:

@@ -6,7 +6,7 @@ queued, and what happens instead otherwise."""
 import pytest
 from django.urls import reverse
 
-from visitors import contact, invitations, services
+from visitors import contact, invitations, people, services
 from visitors.errors import VisitError
 from visitors.models import Visit, Visitor
 from visitors.tests.factories import make_visit_type
@@ -64,9 +64,7 @@ def test_invalid_phone_numbers_are_refused(value):
 def test_the_services_refuse_bad_contacts_whoever_calls_them(orgs, scoped, vtype):
     with scoped(orgs.a.org):
         with pytest.raises(VisitError) as caught:
-            services.find_or_create_visitor(
-                organization=orgs.a.org, first_name="A", last_name="B", email="x@"
-            )
+            people.find_or_create_visitor(organization=orgs.a.org, first_name="A", last_name="B", email="x@")
         assert caught.value.field == "email"
         with pytest.raises(VisitError) as caught:
             services.walk_in(
@@ -78,7 +76,7 @@ def test_the_services_refuse_bad_contacts_whoever_calls_them(orgs, scoped, vtype
         assert caught.value.field == "phone"
         visitor = Visitor.objects.create(organization=orgs.a.org, first_name="A", last_name="B")
         with pytest.raises(VisitError):
-            services.update_visitor(visitor=visitor, phone="abc")
+            people.update_visitor(visitor=visitor, phone="abc")
         assert not Visit.objects.exists()
 
 
