@@ -214,7 +214,7 @@ def test_the_signature_pad_runs_under_the_policy(live_server, orgs, scene, link)
     """The pad (documents/signature.js) draws and puts the drawing in the form.
     The form is caught on its way out: what the server does with it is the
     signing tests' business (documents/tests)."""
-    path = {"kiosk": "/kiosk/consents/", "invitation": "/invitation/documents/"}[link]
+    path = {"kiosk": f"/kiosk/{scene['kiosk_key']}/consents/", "invitation": "/invitation/documents/"}[link]
     sent = []
 
     def catch(route):

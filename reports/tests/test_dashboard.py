@@ -73,7 +73,7 @@ def test_reports_screen_previews_with_diagnostics_and_empty_columns(orgs, visits
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "0 visites correspondent" in body
+    assert "Aucune ligne ne correspond" in body
     assert "« Livraison » n&#x27;a aucune entrée (visites)." in body
     partial = admin.get(
         "/reports/", {"dataset": "visits", "from": "2026-03-02", "to": "2026-03-03"}, HTTP_HX_REQUEST="true"

@@ -11,9 +11,13 @@ def _english_and_locmem_mail(settings):
     """Assertions read English messages; French has its own test."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
+    # Put back the sender the app wired (notifications routes invitations through
+    # its rules): browser journeys that run later in the session rely on it.
+    saved = invitations.sender
     invitations.sender = invitations.default_sender
     with translation.override("en"):
         yield
+    invitations.sender = saved
 
 
 @pytest.fixture
