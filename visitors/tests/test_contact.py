@@ -194,12 +194,14 @@ def test_desk_walk_in_refuses_a_bad_phone(orgs, api, scoped, vtype):
 
 
 # --- with the send log ----------------------------------------------------------------------
-def test_invitation_is_said_queued_only_when_the_send_log_has_it(orgs, scoped, vtype, monkeypatch):
+def test_invitation_is_said_queued_only_when_the_send_log_has_it(orgs, scoped, vtype):
     from notifications import outbox
     from notifications.models import Message, NotificationRule
     from notifications.services import ensure_default_rule
 
-    monkeypatch.setattr(invitations, "sender", outbox.send_invitation)
+    # Not monkeypatch: its undo runs after the conftest's own fixture has put the
+    # wired sender back, and would leave the plain sender for the tests after.
+    invitations.sender = outbox.send_invitation
     with scoped(orgs.a.org):
         rule = NotificationRule.objects.filter(is_default=True).first() or ensure_default_rule(orgs.a.org)
 
