@@ -247,6 +247,22 @@ def test_journey_a_invitation_signing_kiosk_badge_and_departure(
 
 # --- (b) walk-in with consents, keyboard only, timed ------------------------------------------------
 def test_journey_b_walk_in_with_consents_by_keyboard_only(live_server, orgs, scoped, demo, tmp_path):
+    # A guest expected now, whose consents are still to sign: the demo's own
+    # visits are spread over the day, and at some hours none is on the desk.
+    from django.utils import timezone
+
+    from visitors import services
+
+    with scoped(orgs.a.org):
+        services.pre_register(
+            organization=orgs.a.org,
+            site=orgs.a.site,
+            visit_type=demo["visitor_type"],
+            expected_at=timezone.now(),
+            visitor_values={"first_name": "Léon", "last_name": "Attendu"},
+            host=orgs.a.members["host"],
+            invite=False,
+        )
     with browser_page() as page:
         french_desk(page, live_server, "reception@org-a.test")
         steps = page.locator("#desk-rows a.desk-step")
