@@ -1,13 +1,16 @@
 """Journal reads with the filters shared by the screen, the API and exports."""
 
 import datetime
+import unicodedata
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.dates import DateInputError, parse_moment
 from config.inputs import whole_id
 from config.registries import consultation
+from tenancy.models import Membership
 
 from .models import JournalEntry
 
@@ -68,12 +71,6 @@ def journal_entries(membership, params):
 def people_matching(text: str) -> list[int]:
     """Ids of the organization's members whose name or e-mail contains `text`
     (accent- and case-insensitive), for the journal's person filter."""
-    import unicodedata
-
-    from django.db.models import Q
-
-    from tenancy.models import Membership
-
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     members = Membership.objects.filter(
         Q(user__full_name__unaccent__icontains=plain) | Q(user__email__icontains=plain)

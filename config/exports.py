@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from django.db.models import Case, CharField, F, Func, TextField, Value, When
 from django.db.models.functions import Cast
 
+from config.registries import export_datasets
+
 TEXT, DATETIME, PHONE, NUMBER, LABEL = "text", "datetime", "phone", "number", "label"
 # What a column becomes once the database has rendered it: safe text that the
 # CSV writer passes through untouched.
@@ -165,13 +167,9 @@ class Dataset:
 
 def datasets() -> list[Dataset]:
     """The registered datasets that follow this interface, in registration order."""
-    from config.registries import export_datasets
-
     return [item for item in export_datasets if isinstance(item, Dataset)]
 
 
 def get_dataset(key: str) -> Dataset | None:
-    from config.registries import export_datasets
-
     item = export_datasets.get(key)
     return item if isinstance(item, Dataset) else None
