@@ -129,14 +129,14 @@ def _empty_choices(selection, noun):
     dataset = selection.dataset
     base = dataset.queryset(selection.membership)
     for name, objects in (
-        ("sites", lambda: Site.objects.all()),
-        ("visit_types", lambda: choices_of("visit_types")),
+        ("sites", lambda ids: Site.objects.filter(pk__in=ids)),
+        ("visit_types", lambda ids: choices_of("visit_types", ids)),
     ):
         ids = selection.filters.get(name) or []
         if not ids:
             continue
         path = dataset.filters[name]
         used = set(base.filter(**{f"{path}__in": ids}).order_by().values_list(path, flat=True).distinct())
-        for obj in objects().filter(pk__in=[i for i in ids if i not in used]):
+        for obj in objects([i for i in ids if i not in used]):
             notes.append(_("'%(name)s' has no %(noun)s.") % {"name": obj.name, "noun": noun})
     return notes

@@ -165,15 +165,20 @@ def within_consultation(queryset, dataset, organization):
     key = getattr(dataset, "retention_type", None)
     if not key:
         return queryset
-    # Installed by the retention app; the scope's organization is `organization`.
+    # The retention app installs the filter; it reads the policies of the tenant
+    # scope's organization, which is `organization`.
     return consultation.within(queryset, key)
 
 
-def choices_of(name: str):
+def choices_of(name: str, ids=None):
     """The objects a filter's ids name (visit types), from the app that owns them
-    (`config.registries.filter_choices`); none when no app registered them."""
+    (`config.registries.filter_choices`), only those of `ids` if given; none
+    when no app registered them."""
     source = filter_choices.get(name)
-    return source.queryset() if source is not None else []
+    if source is None:
+        return []
+    objects = source.queryset()
+    return objects if ids is None else objects.filter(pk__in=ids)
 
 
 def organization_today(organization, tz: str | None = None) -> datetime.date:
@@ -300,7 +305,7 @@ def _apply_simple(selection, filters):
     dataset = selection.dataset
     type_ids = _ids("visit_types", filters.get("visit_types"))
     if type_ids and "visit_types" in dataset.filters:
-        known = set(choices_of("visit_types").filter(pk__in=type_ids).values_list("pk", flat=True))
+        known = {obj.pk for obj in choices_of("visit_types", type_ids)}
         missing = [t for t in type_ids if t not in known]
         if missing:
             raise FilterError("visit_types", _("Visit type %(id)s does not exist.") % {"id": missing[0]})
