@@ -51,7 +51,7 @@ def test_visits_list_filters_by_site_status_period_and_words(orgs, client_for, t
 
 
 @pytest.mark.parametrize(
-    "parameter, value, words",
+    ("parameter", "value", "words"),
     [
         ("site", "abc", "nombre entier"),
         ("site", str(2**63), "nombre entier"),
