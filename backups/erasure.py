@@ -1,30 +1,29 @@
 """Erasure replay: a restore must never bring back personal data erased after
 the backup was taken.
 
-The retention app's erasure ledger (retention.models.ErasureRecord) lists, by
-id, every row anonymised or deleted. The ledger is read from the *live*
-database (the backup predates those erasures), carried to the restored copy as
-a JSON file, and applied there again with the same retention data types."""
+The erasure ledger (kept by the app that erases, installed into
+`config.registries.erasure_ledger`) lists, by id, every row anonymised or
+deleted. The ledger is read from the *live* database (the backup predates those
+erasures), carried to the restored copy as a JSON file, and applied there again
+with the same data types (`config.registries.retention_types`: each owning app
+says how its rows are anonymised or deleted)."""
 
 import json
 from pathlib import Path
 
+from config.registries import erasure_ledger
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
 
 def ledger_since(moment, organization_ids=None) -> list[dict]:
-    try:
-        from retention.purge import erasures_since
-    except ImportError:  # retention app not installed: nothing was ever erased
-        return []
     out = []
     orgs = Organization.objects.order_by("pk")
     if organization_ids is not None:
         orgs = orgs.filter(pk__in=organization_ids)
     for org_id in orgs.values_list("pk", flat=True):
         with tenant_scope(org_id):
-            for record in erasures_since(org_id, moment):
+            for record in erasure_ledger.since(org_id, moment):
                 out.append(
                     {
                         "organization": org_id,
