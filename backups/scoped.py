@@ -156,7 +156,7 @@ class _Copy:
         live = pgtools.owner_target()
         self.server, self.name = live, f"vst_scoped_{secrets.token_hex(4)}"
         archive.fetch(self.run.backup_id, self.folder)
-        unpacked = archive.unpack(self.folder, expected=self.run.report)
+        unpacked = archive.unpack(self.folder, expected=self.run.report, key_id=self.run.key_id)
         self.unpacked = unpacked
         target = pgtools.create_database(live, self.name)
         scratch.pg_restore(
@@ -295,8 +295,8 @@ def apply(*, scope: dict, run, on_table=None) -> dict:
 
 
 def after_apply(scope) -> dict[str, int]:
-    """What the apps start once a scope is back (the reports app runs the
-    scheduled exports of the interval that are missing: `exports_started`)."""
+    """What the apps start once a scope is back (the scheduled exports of the
+    interval that are missing: `exports_started`)."""
     out: dict[str, int] = {}
     for part in ordered(restore_parts):
         for name, count in part.after_apply(scope).items():

@@ -205,6 +205,7 @@ CHECKS = {
     "journey": _lazy("Pre-registration, arrival, badge and export"),
     "fetch": _lazy("Backup fetched"),
     "checksums_and_decrypt": _lazy("Checksums and decryption"),
+    "age_command": _lazy("Decrypted with the age command"),
     "start_scratch_server": _lazy("Scratch PostgreSQL started"),
     "restore_database": _lazy("Database restored"),
     "restore_objects": _lazy("Files restored"),
@@ -344,6 +345,30 @@ def revoke_access(*, grant: SupportGrant) -> None:
     audit.record(
         "support.access_revoked", target=grant.ticket, data={"ticket": grant.ticket_id, "grant": grant.pk}
     )
+
+
+@transaction.atomic
+def end_access(*, ticket: RestoreTicket, user=None) -> int:
+    """End support's access to the ticket's data before it expires, each grant
+    journaled: the customer's admin ends every grant in force; a support person
+    (`user`) only their own. Returns how many ended."""
+    now = timezone.now()
+    grants = SupportGrant.objects.select_for_update().filter(
+        ticket=ticket, revoked_at__isnull=True, expires_at__gt=now
+    )
+    if user is not None:
+        grants = grants.filter(user=user)
+    grants = list(grants.order_by("pk"))
+    for grant in grants:
+        revoke_access(grant=grant)
+    return len(grants)
+
+
+def access_in_force(ticket: RestoreTicket, user=None) -> bool:
+    grants = SupportGrant.objects.filter(
+        ticket=ticket, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return (grants.filter(user=user) if user is not None else grants).exists()
 
 
 def active_grant(ticket: RestoreTicket, user) -> SupportGrant | None:

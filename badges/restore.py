@@ -1,8 +1,9 @@
-"""The restore drill's journey step of the badges app: the arrived visit's badge
-renders as a PDF in the restored copy. Registered at import; the backups app
-autodiscovers `APP/restore.py`."""
+"""The badges app in backups: its settings in the configuration capture, and the
+restore drill's journey step (the arrived visit's badge renders as a PDF in the
+restored copy). Registered at import; the backups app autodiscovers
+`APP/restore.py`."""
 
-from config.registries import JourneyFailed, JourneyStep, restore_journey
+from config.registries import CapturedSettings, JourneyFailed, JourneyStep, captured_settings, restore_journey
 from tenancy.scope import tenant_scope
 
 from . import compose
@@ -21,3 +22,10 @@ class BadgeStep(JourneyStep):
 
 
 restore_journey.register(BadgeStep())
+# Settings in the configuration capture (a template's current version in a second pass).
+captured_settings.register(CapturedSettings("badges.BadgeImage", ("sha256",), order=40))
+captured_settings.register(CapturedSettings("badges.BadgeTemplate", ("name",), ("current",), order=41))
+captured_settings.register(CapturedSettings("badges.BadgeTemplateVersion", ("template", "number"), order=42))
+captured_settings.register(
+    CapturedSettings("badges.BadgeAssignment", ("site", "desk", "visit_type"), order=43)
+)

@@ -213,21 +213,51 @@ class JourneyStep:
 
 
 class ErasureLedger:
-    """The retention app installs how to read its erasure ledger (records with
-    `data_type`, `action`, `ids`, `created_at`), so that backups replays it
-    without importing retention; without it nothing was ever erased."""
+    """The app that keeps the erasure ledger installs how to read it (records
+    with `data_type`, `action`, `ids`, `created_at`) and how one record is
+    applied again (`replay(record) -> rows erased again`, None for a data type
+    it does not know), so that backups replays it without importing that app;
+    without it nothing was ever erased."""
 
     def __init__(self):
         self._since = None
+        self._replay = None
 
-    def install(self, since) -> None:
-        self._since = since
+    def install(self, since, replay) -> None:
+        self._since, self._replay = since, replay
 
     def since(self, organization_id, moment) -> list:
         return [] if self._since is None else list(self._since(organization_id, moment))
 
+    def replay(self, record: dict) -> int | None:
+        return None if self._replay is None else self._replay(record)
+
+
+# Rows of a settings model without any natural key are numbered in creation order.
+ORDINAL = "#"
+
+
+@dataclass(frozen=True)
+class CapturedSettings:
+    """A settings model in an organization's configuration capture (backups'
+    `configuration.json`, imported into another organization or back after a
+    restore): rows refer to each other by `natural_key` fields (ORDINAL: by
+    creation order), never by ids; `deferred` fields point forward and are set
+    in a second pass (a template's current version). Captured in `order`
+    (a desk after its site). Registered from `APP/restore.py`."""
+
+    model: str
+    natural_key: tuple[str, ...]
+    deferred: tuple[str, ...] = ()
+    order: int = 50
+
+    @property
+    def key(self) -> str:
+        return self.model
+
 
 restore_parts = Registry("restore parts")
+captured_settings = Registry("captured settings")
 restore_checks = Registry("restore checks")
 restore_journey = Registry("restore journey")
 erasure_ledger = ErasureLedger()

@@ -8,7 +8,16 @@ import hashlib
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import RestoreCheck, RestorePart, RestoreTable, restore_checks, restore_parts
+from config.registries import (
+    ORDINAL,
+    CapturedSettings,
+    RestoreCheck,
+    RestorePart,
+    RestoreTable,
+    captured_settings,
+    restore_checks,
+    restore_parts,
+)
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
@@ -63,3 +72,12 @@ class AttachmentsCheck(RestoreCheck):
 
 restore_parts.register(DocumentsRestore())
 restore_checks.register(AttachmentsCheck())
+# Settings in the configuration capture (a text's current version is set in a second pass).
+captured_settings.register(
+    CapturedSettings("documents.ConsentText", (ORDINAL,), ("current_version",), order=30)
+)
+captured_settings.register(CapturedSettings("documents.ConsentVersion", ("consent_text", "number"), order=31))
+captured_settings.register(
+    CapturedSettings("documents.ConsentRequirement", ("consent_text", "visit_type"), order=32)
+)
+captured_settings.register(CapturedSettings("documents.DocumentPolicy", (), order=33))

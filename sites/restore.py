@@ -3,7 +3,7 @@ the backups app autodiscovers `APP/restore.py`)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import RestorePart, RestoreTable, restore_parts
+from config.registries import CapturedSettings, RestorePart, RestoreTable, captured_settings, restore_parts
 
 
 class SitesRestore(RestorePart):
@@ -17,3 +17,6 @@ class SitesRestore(RestorePart):
 
 
 restore_parts.register(SitesRestore())
+# Settings in the configuration capture, by natural key.
+captured_settings.register(CapturedSettings("sites.Site", ("name",), order=10))
+captured_settings.register(CapturedSettings("sites.Desk", ("site", "name"), order=11))

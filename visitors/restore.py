@@ -7,10 +7,12 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from config.registries import (
+    CapturedSettings,
     JourneyStep,
     RestoreCheck,
     RestorePart,
     RestoreTable,
+    captured_settings,
     restore_checks,
     restore_journey,
     restore_parts,
@@ -119,3 +121,4 @@ restore_parts.register(VisitTypesRestore())
 restore_parts.register(VisitsRestore())
 restore_checks.register(BadgeNumbersCheck())
 restore_journey.register(VisitStep())
+captured_settings.register(CapturedSettings("visitors.VisitType", ("name_fr",), order=20))
