@@ -292,9 +292,16 @@ def _age_decrypt(stream, keys: list[Key]) -> Iterator[bytes]:
     """Decrypted into an unnamed temporary file (authenticated by age as it
     goes: a failure raises before any byte is yielded), then read back in chunks."""
     identities = [age_identity(key) for key in keys]
-    with tempfile.TemporaryFile() as plain:
+    source = getattr(stream, "name", None)
+    folder = os.path.dirname(source) if isinstance(source, str) else None
+    with tempfile.NamedTemporaryFile(dir=folder or None) as plain:
         try:
-            pyrage.decrypt_io(stream, plain, identities)
+            if isinstance(source, str) and stream.tell() == 0:
+                # From the path: pyrage reads it itself, 2-3x faster than
+                # through a Python file object (a restore's time to recover).
+                pyrage.decrypt_file(source, plain.name, identities)
+            else:
+                pyrage.decrypt_io(stream, plain, identities)
         except pyrage.DecryptError as exc:
             if "no matching keys" in str(exc).lower():
                 which = (
