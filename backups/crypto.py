@@ -311,7 +311,7 @@ def _age_decrypt(stream, keys: list[Key]) -> Iterator[bytes]:
                 )
                 raise BackupKeyError(f"{which} not the key this backup was encrypted with") from exc
             raise IntegrityError(f"the age file fails authentication or is truncated: {exc}") from exc
-        except OSError as exc:  # pyrage reports a payload that fails authentication as an I/O error
+        except OSError as exc:  # pyrage raises an I/O error for a payload that fails authentication
             raise IntegrityError(f"the age file fails authentication or is truncated: {exc}") from exc
         plain.seek(0)
         yield from iter(lambda: plain.read(CHUNK), b"")
