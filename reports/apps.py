@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+from config.registries import retention_types
 
 
 class ReportsConfig(AppConfig):
@@ -6,10 +9,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
-        from config.registries import retention_types
-
+        # app registry: reports.retention imports the models, loadable only once the apps are
         from .retention import ExportFilesRetention
 
         # Each app that owns data registers its datasets (and dashboard figures)
