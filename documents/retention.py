@@ -9,12 +9,13 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from config.registries import PurgeResult, RetentionType
 
 from . import storage
-from .models import Attachment, SignedConsent
+from .models import Attachment, ConsentVersion, SignedConsent
 
 PLACEHOLDER = "[anonymised]"
 
@@ -118,9 +119,6 @@ class ConsentsRetention(_Files):
         """(file name, storage key) of each consent's certificate and signature,
         named after the text signed in the language of the export:
         `2026-11-29-regles-de-securite.pdf`, `...-signature.png`."""
-        from django.utils.translation import get_language
-
-        from .models import ConsentVersion
 
         english = (get_language() or "fr").startswith("en")
         titles = {
