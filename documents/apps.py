@@ -18,14 +18,11 @@ class DocumentsConfig(AppConfig):
 
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
-        from .retention import ConsentsRetention, DocumentsRetention
         from .selectors import requires_any_gate
         from .visit_section import documents_section
 
         auditlog.register(ConsentText)
         auditlog.register(DocumentPolicy)
-        retention_types.register(DocumentsRetention())
-        retention_types.register(ConsentsRetention())
         # No override lifts a missing consent: it is signed, at the kiosk, on the
         # invitation page or at the desk.
         register_arrival_check(hooks.missing_consents_check, gate=requires_any_gate, overridable=False)
