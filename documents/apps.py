@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 
-from config.registries import retention_types
 from visitors.checks import register_arrival_check, register_desk_step, register_self_service
 from visitors.visit_page import register_section
 
