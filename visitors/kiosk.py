@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from config.csrf import opaque_origin_allowed
+from sites.models import Site
 from tenancy.scope import tenant_scope
 
 from . import selectors, services
@@ -154,8 +155,6 @@ def kiosk(request, key):
         return closed(request, chosen)
     _token_id, org_id, site_id = found
     with tenant_scope(org_id):
-        from sites.models import Site
-
         site = Site.objects.get(pk=site_id)
         language = chosen or (site.language if site.language in LANGUAGES else "fr")
         with translation.override(language):

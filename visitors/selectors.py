@@ -219,7 +219,6 @@ def on_site_json(site) -> str:
     """The roll call as a JSON array built by PostgreSQL: at thousands of people
     building and rendering Python objects took most of the time. Row-level
     security applies to this query like to any other."""
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(ON_SITE_JSON, [site.pk])
