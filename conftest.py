@@ -65,6 +65,17 @@ def _own_media_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request through LanguageMiddleware leaves its language active in this
+    thread; the next test starts in the default language (French) again, whatever
+    ran before it on this worker (xdist changes the order from run to run)."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached values must not leak from one test to the next;
     only this session's keys are removed (other sessions, and the other xdist
