@@ -2,6 +2,8 @@
 version, `BadgeData` per visit (its variables, QR code, colour, photo)."""
 
 import zoneinfo
+from collections.abc import Callable
+from functools import partial
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -96,23 +98,47 @@ def sample_data() -> BadgeData:
     )
 
 
-def render_visit(visit, version=None) -> bytes:
+# Reading and drawing are apart: what a badge shows is read in the request's
+# transaction (`*_badges`), and drawn (`rendering.render`, tens of milliseconds)
+# after it commits, so no lock taken by the request is held while a PDF is drawn
+# (docs/conventions.md, "Writing and the journal").
+Badges = list[tuple[Design, BadgeData]]
+
+
+def drawing(badges: Badges, title: str) -> Callable[[], bytes]:
+    """The PDF of values already read: to call outside the transaction."""
+    return partial(rendering.render, badges, title=str(title))
+
+
+def visit_badges(visit, version=None) -> Badges:
     """A visit's badge as it would print now; without a template, the builtin design."""
     design = design_of(version) if version is not None else builtin_design()
-    return rendering.render([(design, badge_data(visit))], title=_("Badge"))
+    return [(design, badge_data(visit))]
 
 
-def render_prints(prints) -> bytes:
-    """One PDF for recorded prints, each drawn with the version and desk it recorded."""
+def recorded_badges(prints) -> Badges:
+    """Recorded prints, each with the version and desk it recorded."""
     designs: dict[int, Design] = {}
     badges = []
     for badge in prints:
         if badge.template_version_id not in designs:
             designs[badge.template_version_id] = design_of(badge.template_version)
         badges.append((designs[badge.template_version_id], badge_data(badge.visit, desk=badge.desk)))
-    return rendering.render(badges, title=_("Badges"))
+    return badges
+
+
+def preview_badges(design: Design, copies: int = 1) -> Badges:
+    return [(design, sample_data())] * max(1, copies)
+
+
+def render_visit(visit, version=None) -> bytes:
+    return rendering.render(visit_badges(visit, version), title=_("Badge"))
+
+
+def render_prints(prints) -> bytes:
+    """One PDF for recorded prints, each drawn with the version and desk it recorded."""
+    return rendering.render(recorded_badges(prints), title=_("Badges"))
 
 
 def render_preview(design: Design, copies: int = 1) -> bytes:
-    sample = sample_data()
-    return rendering.render([(design, sample)] * max(1, copies), title=_("Badge preview"))
+    return rendering.render(preview_badges(design, copies), title=_("Badge preview"))
