@@ -65,6 +65,48 @@ def demo_configuration(tenant: dict, desks: int) -> list[int]:
         return list(Desk.objects.filter(site=site).order_by("pk").values_list("pk", flat=True))[:desks]
 
 
+class LockWaits:
+    """Samples, from another connection, how many backends of the bench
+    database wait for a lock (pg_locks, not granted): while a request holds the
+    journal head, the other desks' writes show up here."""
+
+    def __init__(self, env: dict[str, str], every: float = 0.005):
+        import threading
+
+        self.url, self.every = env["DATABASE_OWNER_URL"], every
+        self.samples: list[int] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stopping.is_set():
+                (waiting,) = conn.execute(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                    "WHERE NOT l.granted AND d.datname = current_database()"
+                ).fetchone()
+                self.samples.append(waiting)
+                time.sleep(self.every)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+
+    def summary(self) -> str:
+        n = len(self.samples) or 1
+        busy = sum(1 for s in self.samples if s)
+        return (
+            f"lock waits: a backend was waiting in {100 * busy / n:.1f} % of {len(self.samples)} samples "
+            f"(mean {sum(self.samples) / n:.2f} waiting)"
+        )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[max(int(len(ordered) * p) - 1, 0)]
@@ -106,6 +148,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=320, help="arrivals measured (each with its badge)")
     parser.add_argument("--desks", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (production: 2)")
     parser.add_argument("--history", type=int, default=20_000, help="past visits in the database")
     args = parser.parse_args()
 
@@ -113,7 +156,7 @@ def main() -> int:
     env, tenant = prepare(visits=args.history, today_expected=args.visits + warm)
     desk_ids = demo_configuration(tenant, args.desks)
     ids = today_visit_ids(env, tenant)
-    server = Server(env)
+    server = Server(env, workers=args.workers)
     auth = {"Authorization": f"Token {tenant['key']}"}
     host, port = server.url.removeprefix("http://").split(":")
 
@@ -131,13 +174,14 @@ def main() -> int:
         trivial_cpu = cpu_per_request(cpu, server_cpu(server, env), t8["n"])
 
         cpu = server_cpu(server, env)
-        d = asyncio.run(desks_load(host, int(port), auth, desk_ids, ids[warm : warm + args.visits]))
+        with LockWaits(env) as waits:
+            d = asyncio.run(desks_load(host, int(port), auth, desk_ids, ids[warm : warm + args.visits]))
         desk_cpu = cpu_per_request(cpu, server_cpu(server, env), d["n"])
         load_after = os.getloadavg()
 
         pairs = d["n"] / d["wall"]
         print(
-            f"\n{args.desks} desks, {d['n']} arrivals each followed by its badge print (PDF), one organization:"
+            f"\n{args.desks} desks, {args.workers} gunicorn workers, {d['n']} arrivals each followed by its badge print (PDF), one organization:"
         )
         print(
             f"  arrival + badge: {pairs:6.1f} visits/s ({2 * pairs:.1f} requests/s)   statuses "
@@ -149,6 +193,7 @@ def main() -> int:
                 f"  {name:<9} median {statistics.median(values) * 1000:6.1f} ms   "
                 f"p95 {percentile(values, 0.95) * 1000:6.1f} ms   max {max(values) * 1000:6.1f} ms"
             )
+        print("  " + waits.summary())
         print(fmt(f"GET /api/v1/me/, concurrency {args.desks}", t8))
         print(
             f"server CPU per arrival + badge (gunicorn workers + PostgreSQL backends): "
