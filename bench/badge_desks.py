@@ -84,8 +84,10 @@ class LockWaits:
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stopping.is_set():
                 (waiting,) = conn.execute(
-                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-                    "WHERE NOT l.granted AND d.datname = current_database()"
+                    # A row lock's waiter waits on the holder's transaction id: a lock
+                    # with no database, hence the join on the backend.
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE NOT l.granted AND a.datname = current_database()"
                 ).fetchone()
                 self.samples.append(waiting)
                 time.sleep(self.every)

@@ -374,7 +374,8 @@ def _render_and_enqueue(organization_id: int, drafts: list[Message], queued: lis
     from .delivery import enqueue
 
     try:
-        with tenant_scope(organization_id):
+        # The organization object the drafts already hold: no query to find it.
+        with tenant_scope(drafts[0].draft[0].visit.organization):
             render(drafts)
     except Exception:
         # The sender renders what is still empty before sending (render_missing).
