@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.registries import PurgeResult, RetentionType
 
+from .models import ChangeEntry
+
 
 class ChangeHistoryRetention(RetentionType):
     key = "change_history"
@@ -17,8 +19,6 @@ class ChangeHistoryRetention(RetentionType):
     actions = ("delete",)
 
     def queryset(self):
-        from .models import ChangeEntry
-
         return ChangeEntry.objects.all()
 
     def anonymise(self, ids) -> PurgeResult:  # pragma: no cover - refused by the policy
