@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from audit.models import JournalEntry
 from tenancy.models import Membership, Role
+from tenancy.scope import tenant_scope
 from visitors.models import Visit
 
 from . import defaults, templating
@@ -369,8 +370,7 @@ def render_missing(message: Message) -> None:
 def _render_and_enqueue(organization_id: int, drafts: list[Message], queued: list[int]) -> None:
     """After the event's commit: the rows' text (outside the transaction that
     held the journal's head), then their sending."""
-    from tenancy.scope import tenant_scope
-
+    # delivery imports this module.
     from .delivery import enqueue
 
     try:
@@ -397,6 +397,7 @@ def save_and_queue(rows: list[Message]) -> list[Message]:
             partial(_render_and_enqueue, rows[0].organization_id, drafts, queued), robust=True
         )
     elif queued:
+        # delivery imports this module.
         from .delivery import enqueue
 
         transaction.on_commit(partial(enqueue, rows[0].organization_id, queued), robust=True)
