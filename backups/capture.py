@@ -21,7 +21,9 @@ from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
 FORMAT = "vestibule.configuration"
-FORMAT_VERSION = 1
+# 2: translated content as django-modeltrans stores it (`name` + `i18n`) instead of
+# `name_fr`/`name_en` columns; documents of format 1 are upgraded when read.
+FORMAT_VERSION = 2
 ORDINAL = "#"  # models without any natural key are numbered in creation order
 
 # (model, natural key fields, fields set in a second pass because they point
@@ -29,7 +31,7 @@ ORDINAL = "#"  # models without any natural key are numbered in creation order
 SPEC: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("sites.Site", ("name",), ()),
     ("sites.Desk", ("site", "name"), ()),
-    ("visitors.VisitType", ("name_fr",), ()),
+    ("visitors.VisitType", ("name",), ()),
     ("documents.ConsentText", (ORDINAL,), ("current_version",)),
     ("documents.ConsentVersion", ("consent_text", "number"), ()),
     ("documents.ConsentRequirement", ("consent_text", "visit_type"), ()),
@@ -196,11 +198,39 @@ def export_all() -> dict:
     return out
 
 
+# Format 1 kept each translated attribute in one field per language.
+_PER_LANGUAGE_FIELDS = {"visitors.VisitType": ("name",), "documents.ConsentVersion": ("title", "body")}
+
+
+def _upgrade_from_1(document: dict) -> dict:
+    """A format 1 document as format 2: `name_fr` (settings.LANGUAGE_CODE then)
+    becomes `name`, `name_en` goes into `i18n`. Natural keys keep their values."""
+    models_ = document.get("models")
+    if not isinstance(models_, dict):
+        return document
+    for label, attributes in _PER_LANGUAGE_FIELDS.items():
+        for item in models_.get(label) or []:
+            fields = item.get("fields") if isinstance(item, dict) else None
+            if not isinstance(fields, dict):
+                continue
+            i18n = {}
+            for attribute in attributes:
+                if f"{attribute}_fr" in fields:
+                    fields[attribute] = fields.pop(f"{attribute}_fr")
+                english = fields.pop(f"{attribute}_en", None)
+                if english:
+                    i18n[f"{attribute}_en"] = english
+            fields["i18n"] = i18n
+    return {**document, "format_version": 2}
+
+
 def _check(document) -> dict:
     """The document's models, or CaptureError naming what is wrong with it
     before anything is touched."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CaptureError(_("This is not a Vestibule configuration document."))
+    if document.get("format_version") == 1 and type(document.get("format_version")) is int:
+        document = _upgrade_from_1(document)
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
         if isinstance(version, int) and version > FORMAT_VERSION:

@@ -114,9 +114,12 @@ def journey() -> tuple[bool, str]:
         # A type of the drill's own: the customer's types may require consents,
         # which no override lifts and a drill cannot sign.
         visit_type = VisitType.objects.filter(
-            active=True, host_required=False, name_en="Restore drill"
+            active=True, host_required=False, i18n__name_en="Restore drill"
         ).first() or VisitType.objects.create(
-            organization=org, name_fr="Exercice de restauration", name_en="Restore drill", host_required=False
+            organization=org,
+            name="Exercice de restauration",
+            i18n={"name_en": "Restore drill"},
+            host_required=False,
         )
         visit = visits.pre_register(
             organization=org,

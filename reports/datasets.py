@@ -8,17 +8,18 @@ import it. A new dataset is one more class here or in its own app.
 
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import JournalEntry
+from config import translated
 from config.exports import DATETIME, LABEL, NUMBER, PHONE, Column, Dataset
 from tenancy.models import Role
 from visitors.models import Visit, Visitor, VisitStatus
 
 
-def _localized(field_fr: str, field_en: str):
-    return lambda: field_en if (get_language() or "fr").startswith("en") else field_fr
+def _localized(path: str):
+    """A translated attribute in the export's language (else LANGUAGE_CODE)."""
+    return translated.localized(path)
 
 
 def _perimeter(queryset, membership, site_field="site_id"):
@@ -59,7 +60,7 @@ class VisitsDataset(Dataset):
         Column("visitor_email", _("Visitor e-mail"), "visitor__email", default=False),
         Column("visitor_phone", _("Visitor phone"), "visitor__phone", kind=PHONE, default=False),
         Column("host", _("Host"), "host__user__full_name"),
-        Column("visit_type", _("Visit type"), _localized("visit_type__name_fr", "visit_type__name_en")),
+        Column("visit_type", _("Visit type"), _localized("visit_type__name")),
         Column("status", _("Status"), "status", kind=LABEL, choices=dict(VisitStatus.choices)),
         Column("expected_at", _("Expected at"), "expected_at", kind=DATETIME),
         Column("expected_until", _("Expected until"), "expected_until", kind=DATETIME),
@@ -166,7 +167,7 @@ def _documents_datasets():
             Column("site", _("Site"), "site__name"),
             Column("visit_id", _("Visit id"), "visit_id", kind=NUMBER),
             Column("signer_name", _("Signer's name"), "signer_name"),
-            Column("text", _("Text"), _localized("version__title_fr", "version__title_en")),
+            Column("text", _("Text"), _localized("version__title")),
             Column("version", _("Version"), "version__number", kind=NUMBER),
             Column("language", _("Language"), "language"),
             Column("channel", _("Signed at"), "channel", kind=LABEL, choices=dict(SigningChannel.choices)),
