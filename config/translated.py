@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
@@ -203,11 +204,11 @@ class TranslationsField(serializers.Field):
     validated value is `{attribute: {code: text}}`, merged into validated_data."""
 
     default_error_messages = {
-        "not_a_map": "Expected an object with one text per language.",
-        "unknown": "Unknown language: {keys}. Configured: {codes}.",
-        "not_text": "Expected a text for {code}.",
-        "required": "The text in {code} is required.",
-        "max_length": "Ensure the text for {code} has no more than {max_length} characters.",
+        "not_a_map": gettext_lazy("Expected an object with one text per language."),
+        "unknown": gettext_lazy("Unknown language: {keys}. Configured: {codes}."),
+        "not_text": gettext_lazy("Expected a text for {code}."),
+        "default_missing": gettext_lazy("The text in {code} is required."),
+        "max_length": gettext_lazy("Ensure the text for {code} has no more than {max_length} characters."),
     }
 
     def __init__(self, *, attribute: str, max_length: int | None = None, **kwargs):
@@ -244,7 +245,7 @@ class TranslationsField(serializers.Field):
             values[code] = value
         default = default_language()
         if (default in values or not partial) and not values.get(default):
-            self.fail("required", code=default)
+            self.fail("default_missing", code=default)
         return {self.attribute: values}
 
 

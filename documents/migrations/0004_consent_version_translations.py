@@ -46,6 +46,9 @@ class Migration(migrations.Migration):
                 fields=("title", "body"), required_languages=(), virtual_fields=True
             ),
         ),
+        # Defaults for the way back, which adds the columns to existing rows.
+        migrations.AlterField("consentversion", "title_en", models.CharField(max_length=200, blank=True, default="")),
+        migrations.AlterField("consentversion", "body_en", models.TextField(blank=True, default="")),
         migrations.RunSQL(FORWARD, BACKWARD),
         migrations.RemoveField("consentversion", "title_en"),
         migrations.RemoveField("consentversion", "body_en"),

@@ -30,6 +30,8 @@ class Migration(migrations.Migration):
             "i18n",
             modeltrans.fields.TranslationField(fields=("name",), required_languages=(), virtual_fields=True),
         ),
+        # A default for the way back, which adds the column to existing rows.
+        migrations.AlterField("visittype", "name_en", models.CharField(max_length=100, blank=True, default="")),
         migrations.RunSQL(FORWARD, BACKWARD),
         migrations.RemoveField("visittype", "name_en"),
         migrations.AlterModelOptions("visittype", options={"ordering": ["name"], "verbose_name": "visit type"}),
