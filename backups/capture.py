@@ -21,9 +21,7 @@ from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
 FORMAT = "vestibule.configuration"
-# 2: translated content as django-modeltrans stores it (`name` + `i18n`) instead of
-# `name_fr`/`name_en` columns; documents of format 1 are upgraded when read.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 1
 ORDINAL = "#"  # models without any natural key are numbered in creation order
 
 # (model, natural key fields, fields set in a second pass because they point
@@ -198,13 +196,15 @@ def export_all() -> dict:
     return out
 
 
-# Format 1 kept each translated attribute in one field per language.
+# Documents written before translated content moved to django-modeltrans kept
+# each translated attribute in one field per language (`name_fr`, `name_en`).
 _PER_LANGUAGE_FIELDS = {"visitors.VisitType": ("name",), "documents.ConsentVersion": ("title", "body")}
 
 
-def _upgrade_from_1(document: dict) -> dict:
-    """A format 1 document as format 2: `name_fr` (settings.LANGUAGE_CODE then)
-    becomes `name`, `name_en` goes into `i18n`. Natural keys keep their values."""
+def _per_language_to_i18n(document: dict) -> dict:
+    """An older document in today's fields: `name_fr` (settings.LANGUAGE_CODE then)
+    becomes `name`, `name_en` goes into `i18n`. Natural keys keep their values;
+    a document of today is returned unchanged."""
     models_ = document.get("models")
     if not isinstance(models_, dict):
         return document
@@ -212,6 +212,8 @@ def _upgrade_from_1(document: dict) -> dict:
         for item in models_.get(label) or []:
             fields = item.get("fields") if isinstance(item, dict) else None
             if not isinstance(fields, dict):
+                continue
+            if not any(f"{attribute}_fr" in fields for attribute in attributes):
                 continue
             i18n = {}
             for attribute in attributes:
@@ -221,7 +223,7 @@ def _upgrade_from_1(document: dict) -> dict:
                 if english:
                     i18n[f"{attribute}_en"] = english
             fields["i18n"] = i18n
-    return {**document, "format_version": 2}
+    return document
 
 
 def _check(document) -> dict:
@@ -229,8 +231,6 @@ def _check(document) -> dict:
     before anything is touched."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CaptureError(_("This is not a Vestibule configuration document."))
-    if document.get("format_version") == 1 and type(document.get("format_version")) is int:
-        document = _upgrade_from_1(document)
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
         if isinstance(version, int) and version > FORMAT_VERSION:
@@ -262,6 +262,7 @@ def _check(document) -> dict:
                 or not isinstance(item.get("many", {}), dict)
             ):
                 raise damaged
+    _per_language_to_i18n(document)
     return wanted
 
 

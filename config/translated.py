@@ -17,14 +17,13 @@ from collections.abc import Mapping
 
 from django import forms
 from django.conf import settings
-from django.db.models import F, Value
+from django.db.models import F, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
@@ -156,7 +155,11 @@ def expression(attribute_path: str, language: str | None = None):
         return F(attribute_path)
     prefix, _sep, attribute = attribute_path.rpartition("__")
     i18n = f"{prefix}__i18n" if prefix else "i18n"
-    return Coalesce(NullIf(KeyTextTransform(_key(attribute, code), i18n), Value("")), F(attribute_path))
+    return Coalesce(
+        NullIf(KeyTextTransform(_key(attribute, code), i18n), Value("")),
+        F(attribute_path),
+        output_field=TextField(),
+    )
 
 
 def localized(attribute_path: str):

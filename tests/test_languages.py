@@ -193,3 +193,21 @@ def test_visit_type_names_are_exported_in_the_exports_language(orgs):
         nameless = make_visit_type(orgs.a, name_fr="Entretien", name_en="Interview")
         value = VisitType.objects.filter(pk=nameless.pk).annotate(shown=translated.expression("name", "de"))
         assert list(value.values_list("shown", flat=True)) == ["Entretien"]
+
+
+def test_a_configuration_file_from_before_keeps_its_names_in_both_languages(orgs):
+    """Configuration documents written when names were `name_fr`/`name_en`
+    columns still import, their English into `i18n`."""
+    from backups import capture
+
+    with tenant_scope(orgs.a.org):
+        make_visit_type(orgs.a, name_fr="Réunion", name_en="Meeting")
+        document = capture.export_config()
+    for item in document["models"]["visitors.VisitType"]:
+        fields = item["fields"]
+        fields["name_fr"] = fields.pop("name")
+        fields["name_en"] = fields.pop("i18n")["name_en"]
+    with tenant_scope(orgs.b.org):
+        capture.import_config(organization=orgs.b.org, document=document)
+        kind = VisitType.objects.get(name="Réunion")
+        assert translated.translations(kind, "name") == {"fr": "Réunion", "en": "Meeting", "de": ""}
