@@ -104,7 +104,7 @@ def test_the_schema_shows_translations_as_a_map_of_the_configured_languages(orgs
         ({"en": "Meeting"}, "fr"),
         ({"fr": ""}, "fr"),
         ({"fr": 3}, "fr"),
-        ("Réunion", "object"),
+        ("Réunion", "obj"),  # objet (fr), object (en)
         ({"fr": "é" * 101}, "100"),
     ],
 )
