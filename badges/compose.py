@@ -9,6 +9,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from config import translated
+
 from . import images, rendering
 from .layout import default_layout
 from .presets import PORTRAIT, presets
@@ -55,7 +57,7 @@ def badge_data(visit, *, desk=None) -> BadgeData:
     site = visit.site
     desk = desk or visit.arrived_desk or visit.desk
     visitor = visit.visitor
-    with translation.override(site.language or "fr"):
+    with translation.override(translated.supported(site.language) or translated.default_language()):
         start = _local(visit.arrived_at or visit.expected_at, site)
         until = _local(visit.expected_until, site)
         context = {
@@ -64,7 +66,7 @@ def badge_data(visit, *, desk=None) -> BadgeData:
             "visitor.company": visitor.company if visitor else "",
             "host.name": visit.host.user.get_full_name() if visit.host_id else "",
             "site.name": site.name,
-            "visit_type.name": visit.visit_type.name,
+            "visit_type.name": str(visit.visit_type),  # in the site's language
             "visit.date": date_format(start, "SHORT_DATE_FORMAT"),
             "visit.valid_until": date_format(until, "SHORT_DATETIME_FORMAT"),
             "badge.number": str(visit.badge_number or ""),

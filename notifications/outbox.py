@@ -130,7 +130,7 @@ def visit_context(
             "site.name": visit.site.name,
             "site.address": visit.site.address.replace("\n", ", "),
             "desk.name": desk.name if desk else "",
-            "visit_type.name": str(visit.visit_type.name),
+            "visit_type.name": str(visit.visit_type),  # in the active language
             "organization.name": visit.organization.name,
             "recipient.name": recipient_name,
             "qr_link": qr_link(visit) if with_qr and visit.status != "cancelled" else "",
@@ -149,7 +149,7 @@ class Wording:
         self.custom = {(t.channel, t.language): t for t in MessageTemplate.objects.filter(event=event)}
         texts = [t.subject + t.body for t in self.custom.values()]
         texts += [
-            "".join(defaults.TEXTS[(event, lang)]) for lang in ("fr", "en") if (event, lang) in defaults.TEXTS
+            "".join(texts) for (text_event, _lang), texts in defaults.TEXTS.items() if text_event == event
         ]
         # Signing a QR code costs more than the rest of the context.
         self.uses_qr = any("qr_link" in text for text in texts)

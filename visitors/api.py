@@ -132,7 +132,8 @@ class VisitTypeViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        configuration.save_visit_type(
+        # The answer shows the saved row (it showed the row as it was before).
+        serializer.instance = configuration.save_visit_type(
             organization=self.request.organization,
             visit_type=VisitType.objects.get(pk=serializer.instance.pk),
             **serializer.validated_data,

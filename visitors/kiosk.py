@@ -15,9 +15,11 @@ from django.db import connection
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from config import translated
 from config.csrf import opaque_origin_allowed
 from tenancy.scope import tenant_scope
 
@@ -28,7 +30,6 @@ from .configuration import hash_kiosk_key
 from .errors import VisitError
 from .models import Visit, VisitStatus
 
-LANGUAGES = ("fr", "en")
 # How long the welcome stays before the kiosk is ready for the next visitor (a
 # touch returns at once); the static script reads it from the page.
 WELCOME_SECONDS = 8
@@ -50,7 +51,7 @@ def lookup(key: str):
 
 def wanted_language(request) -> str | None:
     language = request.GET.get("lang") or request.POST.get("lang") or ""
-    return language if language in LANGUAGES else None
+    return language if language in translated.languages() else None
 
 
 def start_url(key: str, language: str | None = None) -> str:
@@ -60,7 +61,7 @@ def start_url(key: str, language: str | None = None) -> str:
 
 def closed(request, language: str | None):
     """Every step of a revoked (or unknown) kiosk: nothing is recorded."""
-    with translation.override(language or translation.get_language() or "fr"):
+    with translation.override(language or translation.get_language() or translated.default_language()):
         response = render(
             request, "visitors/kiosk_closed.html", {"lang": translation.get_language()}, status=404
         )
@@ -121,7 +122,12 @@ def _context(*, site, key: str, language: str) -> dict:
         "site": site,
         "key": key,
         "lang": language,
-        "other_language": "en" if language == "fr" else "fr",
+        # The visitor's choice: every other configured language, in its own words.
+        "other_languages": [
+            (code, capfirst(translation.get_language_info(code)["name_local"]))
+            for code in translated.languages()
+            if code != language
+        ],
         "results": None,
         "message": "",
         "error": "",
@@ -157,7 +163,7 @@ def kiosk(request, key):
         from sites.models import Site
 
         site = Site.objects.get(pk=site_id)
-        language = chosen or (site.language if site.language in LANGUAGES else "fr")
+        language = chosen or translated.supported(site.language) or translated.default_language()
         with translation.override(language):
             context = _context(site=site, key=key, language=language)
             if request.method == "POST":
