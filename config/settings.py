@@ -217,7 +217,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
