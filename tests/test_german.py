@@ -16,9 +16,13 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
-from .words import NNBSP, visible_text
+from tenancy.demo import DEMO, ROLES
+
+from .test_french import _pages
+from .words import NNBSP, code_faults, journal_some_days_work, visible_text
 
 BASE = Path(settings.BASE_DIR)
 FRENCH = sorted(
@@ -213,3 +217,25 @@ def test_reception_desk_in_german(orgs, client_for):
         assert words in text, words
     for french in ("Poste d'accueil", "Visiteur sans rendez-vous", "Se déconnecter"):
         assert french not in text, french
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", verbosity=0)
+    journal_some_days_work(DEMO[0]["slug"])
+    return DEMO[0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_menu_in_german_shows_no_code(demo, role):
+    """Every page of the role's menu, and one of each page they link to, on the
+    demo data with the language cookie set to German."""
+    faults = []
+    for link, response in _pages(role, "de"):
+        assert response.status_code == 200, f"{link}: {response.status_code}"
+        if "text/html" not in response["Content-Type"]:
+            continue
+        assert response["Content-Language"] == "de", link
+        text = visible_text(response.content.decode())
+        faults += [f"{link}: {f}" for f in code_faults(text) + german_typography_faults(text)]
+    assert not faults, "\n".join(faults)
