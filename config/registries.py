@@ -181,3 +181,54 @@ class HomeSummary:
 
 
 home_summaries = Registry("home summaries")
+
+
+@dataclass
+class FigureTable:
+    """One table of the reports dashboard: a translated title, column headers
+    and rows of cells."""
+
+    title: str
+    headers: list
+    rows: list
+
+
+class DashboardFigures:
+    """What an app shows on the reports dashboard, computed over the rows of one
+    of its export datasets (`dataset`, a key of `export_datasets`) selected with
+    the dashboard's filters that dataset accepts, so the dashboard and the CSV of
+    the same filters agree. Runs in the request's tenant scope and language.
+
+    - `figures(queryset, days)`: named figures the dashboard page shows (the
+      visits' total, per-day and per-hour series, average stay, top hosts);
+      `days` are the period's local days.
+    - `tables(queryset)`: `FigureTable`s shown after them, by `order`.
+    """
+
+    key = ""
+    dataset = ""
+    order = 50
+
+    def figures(self, queryset, *, days) -> dict:
+        return {}
+
+    def tables(self, queryset) -> list[FigureTable]:
+        return []
+
+
+dashboard_figures = Registry("dashboard figures")
+
+
+class FilterChoices:
+    """The objects a report filter's ids name (`key` a name of
+    `config.exports.FILTER_NAMES`, e.g. "visit_types"): the app that owns them
+    says where they are. `queryset()` runs in the tenant scope; each object has
+    a `name` (in the active language)."""
+
+    key = ""
+
+    def queryset(self):
+        raise NotImplementedError
+
+
+filter_choices = Registry("report filter choices")

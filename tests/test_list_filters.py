@@ -51,7 +51,7 @@ def test_visits_list_filters_by_site_status_period_and_words(orgs, client_for, t
 
 
 @pytest.mark.parametrize(
-    "parameter, value, words",
+    ("parameter", "value", "words"),
     [
         ("site", "abc", "nombre entier"),
         ("site", str(2**63), "nombre entier"),
@@ -73,7 +73,9 @@ def test_journal_filters_and_period_check(orgs, client_for):
     admin = client_for(orgs.a.members["admin"])
     verbs = {row["verb"] for row in admin.get("/api/v1/journal/", {"verb": "site."}).json()["results"]}
     assert verbs == {"site.updated"}
-    assert "début" in refused(admin.get("/api/v1/journal/", {"from": "2026-12-02", "to": "2026-12-01"}), "from")
+    assert "début" in refused(
+        admin.get("/api/v1/journal/", {"from": "2026-12-02", "to": "2026-12-01"}), "from"
+    )
     assert refused(admin.get("/api/v1/journal/", {"actor": "x"}), "actor")
     # The screen shows the same refusal, in words, and still lists the journal.
     page = admin.get("/journal/", {"from": "2026-12-02", "to": "2026-12-01"})
