@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_scopes import get_scope
 
 from tenancy.context import current_actor
+from tenancy.scope import tenant_scope
 
 from .models import JournalEntry, JournalHead
 
@@ -174,8 +175,6 @@ def _append(entry: JournalEntry) -> None:
 
 
 def _dispatch_after_commit(entry: JournalEntry) -> None:
-    from tenancy.scope import tenant_scope
-
     for handler in _after_commit.get(entry.verb, []) + _after_commit.get("*", []):
         try:
             with tenant_scope(entry.organization_id):

@@ -32,6 +32,8 @@ from django.db.models.functions import Cast
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.registries import export_datasets
+
 TEXT, DATETIME, PHONE, NUMBER, LABEL = "text", "datetime", "phone", "number", "label"
 # What a column becomes once the database has rendered it: safe text that the
 # CSV writer passes through untouched.
@@ -175,14 +177,10 @@ class Dataset:
 def datasets() -> list[Dataset]:
     """The registered datasets that follow this interface, by `order` (then in
     registration order)."""
-    from config.registries import export_datasets
-
     return sorted((item for item in export_datasets if isinstance(item, Dataset)), key=lambda d: d.order)
 
 
 def get_dataset(key: str) -> Dataset | None:
-    from config.registries import export_datasets
-
     item = export_datasets.get(key)
     return item if isinstance(item, Dataset) else None
 

@@ -2,11 +2,13 @@
 into the domain apps, so that daily-work apps never import them, and the
 lifecycle apps import no domain app.
 
-A domain app registers its kinds in its `AppConfig.ready()` (or, for restore,
-in `APP/restore.py`, which the backups app autodiscovers):
+A domain app registers its kinds in its own modules, which the lifecycle apps
+import at start-up (`autodiscover_modules`): `APP/exports.py` (reports),
+`APP/retention.py` and `APP/subjects.py` (retention), `APP/restore.py` (backups);
+other kinds (home summaries, visit page sections) in its `AppConfig.ready()`:
 
-    from config.registries import retention_types
-    retention_types.register(AttachmentRetention())
+    from config.registries import home_summaries
+    home_summaries.register(FailedSends())
 
 Adding a kind is adding one class; the lifecycle app iterates the registry.
 """
@@ -43,6 +45,16 @@ class Registry:
         return list(self._items)
 
 
+class OrderedRegistry(Registry):
+    """A registry iterated by the items' `order`, whichever app registered first."""
+
+    def __iter__(self) -> Iterator:
+        return iter(sorted(self._items.values(), key=lambda item: item.order))
+
+    def keys(self) -> list[str]:
+        return [item.key for item in self]
+
+
 @dataclass
 class PurgeResult:
     """What one anonymise/delete call did, for the purge run's proof."""
@@ -70,10 +82,26 @@ class RetentionType:
     - `pending()`, `expired(cutoff, action)`: what a purge still has to do
       (overridable; the defaults use `anonymised_field` or a conventional marker).
     - `archive_link(row)`: the URL of the row's file, for the archive view.
+    - `order`: where the type comes in lists (forms, a data-subject request's
+      data found); the journal last.
+
+    Optional, used by the retention app when present:
+    - `cascades`: (type key, field) pairs: rows of other types that hold the
+      person's data about a row of this one, purged with it.
+    - `consultation_q(cutoff)`, `hold_q(hold)`: what "in consultation" and
+      "under this legal hold" mean when a timestamp and a site do not say it.
+    - `purge_batch(progress, held, size, record) -> bool`: a type the purge
+      cannot batch by ids (the journal, a chain): it removes the next batch
+      itself, calls `record(progress, batch, touched, result, using=...)` for
+      the proof in its own transaction, and says when it is done.
+    - `subject_folder`, `subject_files(rows)`, `read_subject_file(key)`: a
+      data-subject export's folder name, the (file name, storage key) of the
+      files of the exported rows, and a file's bytes (None when it is missing).
     """
 
     key = ""
     label = ""
+    order = 80
     timestamp_field = "created_at"
     site_field: str | None = None
     # Optional, used by the retention app when present (defaults keep older
@@ -118,7 +146,7 @@ class RetentionType:
         return None
 
 
-retention_types = Registry("retention types")
+retention_types = OrderedRegistry("retention types")
 export_datasets = Registry("export datasets")
 
 
@@ -265,6 +293,80 @@ erasure_ledger = ErasureLedger()
 
 def ordered(registry: Registry) -> list:
     return sorted(registry, key=lambda item: (item.order, item.key))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a data-subject request is about, as the person stated it (any of the three)."""
+
+    full_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+class PersonFinder:
+    """Who a data-subject request is about. The visitors app, which owns the
+    people, installs its finder into `subject_people` (visitors/subjects.py);
+    without it nobody is found. Called inside the organization's scope:
+    - `find(identity) -> list[int]`: the ids of the people the identity names
+      (not anonymised ones);
+    - `candidates(identity, limit) -> list[dict]`: `id`, `first_name`,
+      `last_name`, `email`, `company` of the first `limit`, for compliance to
+      confirm who the person is;
+    - `own_rows(person_ids) -> dict[str, list[int]]`: the ids, by retention
+      type, of the people's own rows (their identities, their visits), first;
+    - `language(person_ids) -> str`: the language they read ("" unknown)."""
+
+    def find(self, identity) -> list[int]:
+        return []
+
+    def candidates(self, identity, limit: int) -> list[dict]:
+        return []
+
+    def own_rows(self, person_ids) -> dict[str, list[int]]:
+        return {}
+
+    def language(self, person_ids) -> str:
+        return ""
+
+
+class SubjectPeople:
+    """The installed `PersonFinder` (one: the people are the visitors app's)."""
+
+    def __init__(self):
+        self.finder = PersonFinder()
+
+    def install(self, finder: PersonFinder) -> None:
+        self.finder = finder
+
+
+subject_people = SubjectPeople()
+
+
+class SubjectSource:
+    """How the app owning a retention type finds a person's rows of it, for
+    data-subject requests and legal holds that name a visitor (registered by
+    `APP/subjects.py`; called inside the organization's scope). A type without
+    a source is found through its `visitor_field`, if it has one. The rows'
+    export, files and erasure are the type's (`retention_types[key]`).
+    - `key`: the retention type.
+    - `about(person_ids) -> Q | None`: a filter of the type's rows about these
+      people (a hold naming a visitor covers them); None: no link to a person.
+    - `rows(identity, person_ids) -> list[int]`: the ids of the person's rows,
+      about the people compliance confirmed or found by what the person stated
+      without a visitor record (a signer's name, the address a message went to).
+    """
+
+    key = ""
+
+    def about(self, person_ids):
+        return None
+
+    def rows(self, identity: Identity, person_ids) -> list[int]:
+        return []
+
+
+subject_sources = Registry("subject sources")
 
 
 class Consultation:

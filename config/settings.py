@@ -373,7 +373,7 @@ AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
 
 # --- badges ---
 # Where to find DejaVuSans.ttf (Debian: fonts-dejavu-core); reportlab's own
-# Vera fonts are the fallback (badges/fonts.py).
+# Vera fonts are the fallback (config/fonts.py).
 BADGE_FONT_DIRS = env_list("BADGE_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
 # A template export carries its logo (up to 2 MB) in base64 inside JSON: about
 # 2.8 MB of body, over Django's 2.5 MB default for a non-file request body.

@@ -531,8 +531,3 @@ def mark_no_shows(*, now=None) -> int:
                 audit.record("visit.no_show", target=locked, site=site, data=_data(locked, automatic=True))
                 count += 1
     return count
-
-
-def hosts_queryset():
-    """Members who can host a visit (any active member)."""
-    return Membership.objects.filter(is_active=True).select_related("user").order_by("user__full_name")
