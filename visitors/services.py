@@ -45,6 +45,13 @@ def _user(by):
     return by.user if isinstance(by, Membership) else by
 
 
+def _user_id(by) -> int | None:
+    """`_user(by)`'s id, without reading the user (a membership knows it)."""
+    if by is None:
+        return None
+    return by.user_id if isinstance(by, Membership) else by.pk
+
+
 def _is_admin(by) -> bool:
     member = _member(by)
     return member is not None and member.role == Role.ADMIN
@@ -391,7 +398,7 @@ def _register_arrival(visit: Visit, desk, by, problems: list[str], override_reas
     visit.status = VisitStatus.ARRIVED
     visit.arrived_at = now
     visit.arrived_desk = desk
-    visit.arrived_by = _user(by)
+    visit.arrived_by_id = _user_id(by)
     if desk is not None:
         visit.desk = desk
     if problems:
@@ -420,7 +427,7 @@ def _departure(visit: Visit, *, desk, by, automatic: bool = False, at=None) -> N
     visit.status = VisitStatus.DEPARTED
     visit.departed_at = at or timezone.now()
     visit.departed_desk = desk
-    visit.departed_by = _user(by)
+    visit.departed_by_id = _user_id(by)
     visit.departure_automatic = automatic
     visit.save(
         update_fields=[
@@ -520,7 +527,7 @@ def _decision(visit: Visit | int, visits, by, deciders_only: bool, decide) -> Vi
 def approve(*, visit: Visit | int, visits=None, by=None, deciders_only: bool = False) -> Visit:
     def decide(locked: Visit) -> None:
         locked.status = VisitStatus.EXPECTED
-        locked.decided_by = _user(by)
+        locked.decided_by_id = _user_id(by)
         locked.save(update_fields=["status", "decided_by", "updated_at"])
         audit.record("visit.approved", target=locked, site=locked.site_id, data=_data(locked))
         invitations.schedule(locked, "created")
@@ -539,7 +546,7 @@ def refuse(
             raise VisitError(_("Give the reason for the refusal: the host reads it."), field="reason")
         locked.status = VisitStatus.REFUSED
         locked.refusal_reason = reason
-        locked.decided_by = _user(by)
+        locked.decided_by_id = _user_id(by)
         locked.save(update_fields=["status", "refusal_reason", "decided_by", "updated_at"])
         audit.record("visit.refused", target=locked, site=locked.site_id, data=_data(locked))
 
