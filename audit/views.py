@@ -8,9 +8,10 @@ from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, member_required
 
 from . import services
+from .filters import journal_entries
 from .labels import verb_choices, verb_label
 from .names import Names
-from .selectors import FilterError, journal_entries
+from .selectors import FilterError
 from .sentences import local_time
 
 

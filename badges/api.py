@@ -13,12 +13,13 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.inputs import whole_id
+from config.filters import ListFilterBackend
 from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, RECEPTION, get_for_member, roles
 from visitors.models import VisitType
 
 from . import capture, compose, selectors, services
+from .filters import BadgePrintFilter
 from .models import BadgeAssignment, BadgePrint, BadgeTemplate
 from .presets import ORIENTATIONS, preset_choices
 
@@ -240,12 +241,12 @@ class BadgePrintViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BadgePrintSerializer
     permission_classes = [roles(ADMIN, read=(RECEPTION, COMPLIANCE))]
 
+    filter_backends = [ListFilterBackend]
+    filterset_class = BadgePrintFilter
+    queryset = BadgePrint.objects.none()  # the filters' model, for the schema; rows come from get_queryset()
+
     def get_queryset(self):
-        prints = selectors.prints_for(self.request.membership)
-        visit = self.request.query_params.get("visit")
-        if visit and whole_id(visit) is not None:
-            prints = prints.filter(visit_id=whole_id(visit))
-        return prints
+        return selectors.prints_for(self.request.membership)
 
 
 class PrintSerializer(serializers.Serializer):

@@ -18,12 +18,19 @@ A dataset is one class registered in `config.registries.export_datasets`:
 
 The reporting app applies the filters, picks the columns, writes the CSV; the
 dataset only says where its rows are and what they are called.
+
+The app that owns the rows defines its datasets in `APP/exports.py` and registers
+them there, at import (`export_datasets.register(VisitsDataset())`); the reports
+app imports every installed app's `exports` module in its `ready()`
+(`autodiscover_modules`). `order` places a dataset in the lists users see.
 """
 
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, F, Func, TextField, Value, When
 from django.db.models.functions import Cast
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 TEXT, DATETIME, PHONE, NUMBER, LABEL = "text", "datetime", "phone", "number", "label"
 # What a column becomes once the database has rendered it: safe text that the
@@ -139,6 +146,8 @@ class Dataset:
     filters: dict[str, str] = {}
     columns: list[Column] = []
     ordering: tuple[str, ...] = ("pk",)
+    # Where the dataset appears in the lists users see (smallest first).
+    order = 50
     # The retention data type whose consultation period bounds what is exported.
     retention_type: str | None = None
 
@@ -164,10 +173,11 @@ class Dataset:
 
 
 def datasets() -> list[Dataset]:
-    """The registered datasets that follow this interface, in registration order."""
+    """The registered datasets that follow this interface, by `order` (then in
+    registration order)."""
     from config.registries import export_datasets
 
-    return [item for item in export_datasets if isinstance(item, Dataset)]
+    return sorted((item for item in export_datasets if isinstance(item, Dataset)), key=lambda d: d.order)
 
 
 def get_dataset(key: str) -> Dataset | None:
@@ -175,3 +185,27 @@ def get_dataset(key: str) -> Dataset | None:
 
     item = export_datasets.get(key)
     return item if isinstance(item, Dataset) else None
+
+
+# Helpers shared by the datasets of several apps.
+
+
+def localized(field_fr: str, field_en: str):
+    """A column path that follows the export's language (a callable, see Column)."""
+    return lambda: field_en if (get_language() or "fr").startswith("en") else field_fr
+
+
+def perimeter(queryset, membership, site_field="site_id"):
+    """The rows of the member's sites (all of them for a member without a perimeter)."""
+    if membership.sees_all_sites:
+        return queryset
+    return queryset.filter(**{f"{site_field}__in": membership.site_ids})
+
+
+def visitor_columns(prefix: str, *, default=True) -> list[Column]:
+    """The visitor's name and company, reached through `prefix` (e.g. "visitor__")."""
+    return [
+        Column("visitor_first_name", _("Visitor first name"), f"{prefix}first_name", default=default),
+        Column("visitor_last_name", _("Visitor last name"), f"{prefix}last_name", default=default),
+        Column("visitor_company", _("Company"), f"{prefix}company", default=default),
+    ]

@@ -1,7 +1,9 @@
 """Registries through which the lifecycle apps (reports, retention, backups) reach
-into the domain apps, so that daily-work apps never import them.
+into the domain apps, so that daily-work apps never import them, and the
+lifecycle apps import no domain app.
 
-A domain app registers its kinds in its `AppConfig.ready()`:
+A domain app registers its kinds in its `AppConfig.ready()` (or, for restore,
+in `APP/restore.py`, which the backups app autodiscovers):
 
     from config.registries import retention_types
     retention_types.register(AttachmentRetention())
@@ -118,7 +120,151 @@ class RetentionType:
 
 retention_types = Registry("retention types")
 export_datasets = Registry("export datasets")
-restore_scopes = Registry("restore scopes")
+
+
+@dataclass(frozen=True)
+class RestoreTable:
+    """One table of a restore part, by model label ("app.Model").
+
+    - `where`: the SQL condition that puts a row in a scope, over the table's own
+      columns, with the bound parameters %(org)s, %(sites)s, %(start)s, %(end)s
+      (the backups app adds `organization_id = %(org)s` itself).
+    - `label`: the words for the table in previews, e-mails and closing reports.
+    - `files`: columns holding storage keys whose objects come back from the
+      backup archive with a re-created row (before the rows, outside the transaction).
+    - `erased_as`: the erasure-ledger data types whose ids are rows of this table:
+      such rows stay erased (not re-created, not reverted), and the ledger's
+      erasures are replayed through those retention types after the apply.
+    - `read_only`: compared and reported, never rewritten (the journal).
+    """
+
+    model: str
+    where: str
+    label: object = ""
+    files: tuple[str, ...] = ()
+    erased_as: tuple[str, ...] = ()
+    read_only: bool = False
+
+
+class RestorePart:
+    """What a domain app brings back in a scoped restore (organization, sites,
+    period, data types). Registered from `APP/restore.py`, which the backups app
+    imports at start-up (`autodiscover_modules("restore")`):
+
+        restore_parts.register(VisitsRestore())
+
+    - `key`: unique name of the part; `data_type`: the restore ticket's data type
+      it belongs to (several apps may serve one data type, e.g. "settings").
+    - `order`: parts are restored in this order (parents first), and so are
+      their `tables` within a part.
+    - `reads`: other models that the `where` conditions read; their tables are
+      restored into the temporary copy too.
+    - `known_ids(ids)`: for the part that owns the ids a ticket names (visits).
+    - `after_apply(scope)`: work started once the scope is back (missing
+      scheduled exports); returns counts for the result, by name.
+    """
+
+    key = ""
+    data_type = ""
+    order = 50
+    tables: tuple[RestoreTable, ...] = ()
+    reads: tuple[str, ...] = ()
+
+    def known_ids(self, ids) -> set[int]:
+        return set()
+
+    def after_apply(self, scope: dict) -> dict[str, int]:
+        return {}
+
+
+class RestoreCheck:
+    """A check run after a restore, in the order of `order`:
+    `after_apply(organization_id)` in the live database after a scoped restore,
+    `after_drill()` inside a restored copy (every organization); either returns
+    (ok, detail) or None when it does not apply. `label`: the words for `key`."""
+
+    key = ""
+    label: object = ""
+    order = 50
+
+    def after_apply(self, organization_id) -> tuple[bool, str] | None:
+        return None
+
+    def after_drill(self) -> tuple[bool, str] | None:
+        return None
+
+
+class JourneyFailed(Exception):
+    """A step of the restore drill's end-to-end journey failed; the message says how."""
+
+
+class JourneyStep:
+    """One step of the restore drill's end-to-end journey, in the order of
+    `order`, inside a restored copy: `run(state)` does its part with what the
+    earlier steps left in `state` (organization, admin, site, desk, marker, ...),
+    adds what it made, and returns one line for the report or raises
+    JourneyFailed."""
+
+    key = ""
+    order = 50
+
+    def run(self, state: dict) -> str:
+        raise NotImplementedError
+
+
+class ErasureLedger:
+    """The app that keeps the erasure ledger installs how to read it (records
+    with `data_type`, `action`, `ids`, `created_at`) and how one record is
+    applied again (`replay(record) -> rows erased again`, None for a data type
+    it does not know), so that backups replays it without importing that app;
+    without it nothing was ever erased."""
+
+    def __init__(self):
+        self._since = None
+        self._replay = None
+
+    def install(self, since, replay) -> None:
+        self._since, self._replay = since, replay
+
+    def since(self, organization_id, moment) -> list:
+        return [] if self._since is None else list(self._since(organization_id, moment))
+
+    def replay(self, record: dict) -> int | None:
+        return None if self._replay is None else self._replay(record)
+
+
+# Rows of a settings model without any natural key are numbered in creation order.
+ORDINAL = "#"
+
+
+@dataclass(frozen=True)
+class CapturedSettings:
+    """A settings model in an organization's configuration capture (backups'
+    `configuration.json`, imported into another organization or back after a
+    restore): rows refer to each other by `natural_key` fields (ORDINAL: by
+    creation order), never by ids; `deferred` fields point forward and are set
+    in a second pass (a template's current version). Captured in `order`
+    (a desk after its site). Registered from `APP/restore.py`."""
+
+    model: str
+    natural_key: tuple[str, ...]
+    deferred: tuple[str, ...] = ()
+    order: int = 50
+
+    @property
+    def key(self) -> str:
+        return self.model
+
+
+restore_parts = Registry("restore parts")
+captured_settings = Registry("captured settings")
+restore_checks = Registry("restore checks")
+restore_journey = Registry("restore journey")
+erasure_ledger = ErasureLedger()
+
+
+def ordered(registry: Registry) -> list:
+    return sorted(registry, key=lambda item: (item.order, item.key))
 
 
 class Consultation:
@@ -181,3 +327,54 @@ class HomeSummary:
 
 
 home_summaries = Registry("home summaries")
+
+
+@dataclass
+class FigureTable:
+    """One table of the reports dashboard: a translated title, column headers
+    and rows of cells."""
+
+    title: str
+    headers: list
+    rows: list
+
+
+class DashboardFigures:
+    """What an app shows on the reports dashboard, computed over the rows of one
+    of its export datasets (`dataset`, a key of `export_datasets`) selected with
+    the dashboard's filters that dataset accepts, so the dashboard and the CSV of
+    the same filters agree. Runs in the request's tenant scope and language.
+
+    - `figures(queryset, days)`: named figures the dashboard page shows (the
+      visits' total, per-day and per-hour series, average stay, top hosts);
+      `days` are the period's local days.
+    - `tables(queryset)`: `FigureTable`s shown after them, by `order`.
+    """
+
+    key = ""
+    dataset = ""
+    order = 50
+
+    def figures(self, queryset, *, days) -> dict:
+        return {}
+
+    def tables(self, queryset) -> list[FigureTable]:
+        return []
+
+
+dashboard_figures = Registry("dashboard figures")
+
+
+class FilterChoices:
+    """The objects a report filter's ids name (`key` a name of
+    `config.exports.FILTER_NAMES`, e.g. "visit_types"): the app that owns them
+    says where they are. `queryset()` runs in the tenant scope; each object has
+    a `name` (in the active language)."""
+
+    key = ""
+
+    def queryset(self):
+        raise NotImplementedError
+
+
+filter_choices = Registry("report filter choices")

@@ -29,7 +29,7 @@ from .models import (
     DocumentPolicy,
     SignedConsent,
 )
-from .selectors import policy_for, required_texts
+from .selectors import policy_for
 
 log = logging.getLogger(__name__)
 
@@ -262,10 +262,6 @@ def versions_to_sign(visit, version_ids) -> list[ConsentVersion]:
     if len(found) != len(ids):
         raise SigningRefused(_("Unknown consent text version."))
     return sorted(found, key=lambda v: (v.consent_text.kind, v.consent_text_id))
-
-
-def required_versions(visit) -> list[ConsentVersion]:
-    return [t.current_version for t in required_texts(visit)]
 
 
 # --- attachments -----------------------------------------------------------------------------

@@ -1,25 +1,24 @@
 """Phone numbers and addresses: normalised for sending, masked for display."""
 
-import re
-
 from django.utils.translation import gettext as _
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+from visitors.contact import ContactError, clean_phone
 
 
 class InvalidPhone(ValueError):
     pass
 
 
-def normalize_phone(raw: str, default_country: str = "33") -> str:
-    """E.164 (+33612345678). French habits are accepted: 06 12 34 56 78,
-    0033 6..., dots and dashes."""
-    number = re.sub(r"[\s.\-()/]", "", raw or "")
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    elif number.startswith("0") and len(number) == 10:
-        number = f"+{default_country}{number[1:]}"
-    if not E164.match(number):
+def normalize_phone(raw: str) -> str:
+    """E.164 (+33612345678), checked by `phonenumbers` as every visitor's number
+    is (`visitors.contact`): a number written the national way (06 12 34 56 78)
+    is read in the default region; a number no operator could route (too short,
+    an unassigned prefix) is refused."""
+    try:
+        number = clean_phone(raw)
+    except ContactError as exc:
+        raise InvalidPhone(exc.message) from None
+    if not number:
         raise InvalidPhone(_("“%(number)s” is not a valid phone number.") % {"number": raw})
     return number
 

@@ -1,12 +1,10 @@
 """Reads of the send log, shared by the screen and the API."""
 
-import datetime
-
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_date
 
 from config.registries import consultation
 
+from .filters import MessageFilter
 from .models import Message
 
 
@@ -16,18 +14,9 @@ def send_log() -> QuerySet[Message]:
     return consultation.within(Message.objects.select_related("rule", "site"), "send_log")
 
 
-def filter_messages(params) -> QuerySet[Message]:
-    """Filters: from/to (dates), site, channel, status, event."""
-    rows = send_log()
-    start, end = parse_date(params.get("from") or ""), parse_date(params.get("to") or "")
-    if start:
-        rows = rows.filter(created_at__date__gte=start)
-    if end:
-        rows = rows.filter(created_at__date__lt=end + datetime.timedelta(days=1))
-    site = params.get("site") or ""
-    if site.isdigit():
-        rows = rows.filter(site_id=int(site))
-    for field in ("channel", "status", "event"):
-        if params.get(field):
-            rows = rows.filter(**{field: params[field]})
-    return rows
+def filter_messages(params):
+    """The send log filtered by `params` (`notifications.filters.MessageFilter`:
+    from/to, site, channel, status, event) and the FilterSet, whose `errors`
+    name a bad parameter (the rows are then the whole log)."""
+    chosen = MessageFilter(params, queryset=send_log())
+    return (chosen.qs if chosen.is_valid() else send_log()), chosen

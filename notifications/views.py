@@ -194,7 +194,9 @@ def config_import(request):
 # --- send log ------------------------------------------------------------------------------------
 @member_required(ADMIN, COMPLIANCE)
 def message_log(request):
-    rows = filter_messages(request.GET)
+    rows, chosen = filter_messages(request.GET)
+    for problems in chosen.errors.values():
+        messages.error(request, problems[0])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = Names()
     for message in page:

@@ -20,7 +20,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .filters import Selection
+from sites.models import Site
+
+from .filters import Selection, choices_of
 
 SMALL = 20
 FILTER_LABELS = {
@@ -123,21 +125,18 @@ def _period_notes(selection, total, noun):
 
 def _empty_choices(selection, noun):
     """Chosen sites or visit types that have no rows at all (in the perimeter)."""
-    from sites.models import Site
-    from visitors.models import VisitType
-
     notes = []
     dataset = selection.dataset
     base = dataset.queryset(selection.membership)
-    for name, model, label in (
-        ("sites", Site, lambda obj: obj.name),
-        ("visit_types", VisitType, lambda obj: obj.name),
+    for name, objects in (
+        ("sites", lambda ids: Site.objects.filter(pk__in=ids)),
+        ("visit_types", lambda ids: choices_of("visit_types", ids)),
     ):
         ids = selection.filters.get(name) or []
         if not ids:
             continue
         path = dataset.filters[name]
         used = set(base.filter(**{f"{path}__in": ids}).order_by().values_list(path, flat=True).distinct())
-        for obj in model.objects.filter(pk__in=[i for i in ids if i not in used]):
-            notes.append(_("'%(name)s' has no %(noun)s.") % {"name": label(obj), "noun": noun})
+        for obj in objects([i for i in ids if i not in used]):
+            notes.append(_("'%(name)s' has no %(noun)s.") % {"name": obj.name, "noun": noun})
     return notes

@@ -16,7 +16,6 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Q, Value
 from django.db.models.functions import NullIf
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from config.dates import DateInputError, parse_day
 from config.exports import RENDERED, get_dataset
 from config.inputs import whole_id
+from config.registries import consultation, filter_choices
 from sites.models import Desk, Site
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
@@ -163,11 +163,22 @@ def within_consultation(queryset, dataset, organization):
     """Rows past their consultation period have left everyday screens and
     exports (retention/archive.py); compliance reads them in the archive."""
     key = getattr(dataset, "retention_type", None)
-    if not key or not apps.is_installed("retention"):
+    if not key:
         return queryset
-    from retention.archive import within_consultation as within
+    # The retention app installs the filter; it reads the policies of the tenant
+    # scope's organization, which is `organization`.
+    return consultation.within(queryset, key)
 
-    return within(queryset, organization, key)
+
+def choices_of(name: str, ids=None):
+    """The objects a filter's ids name (visit types), from the app that owns them
+    (`config.registries.filter_choices`), only those of `ids` if given; none
+    when no app registered them."""
+    source = filter_choices.get(name)
+    if source is None:
+        return []
+    objects = source.queryset()
+    return objects if ids is None else objects.filter(pk__in=ids)
 
 
 def organization_today(organization, tz: str | None = None) -> datetime.date:
@@ -291,12 +302,10 @@ def _apply_period(selection, filters, perimeter_sites, today):
 
 
 def _apply_simple(selection, filters):
-    from visitors.models import VisitType
-
     dataset = selection.dataset
     type_ids = _ids("visit_types", filters.get("visit_types"))
     if type_ids and "visit_types" in dataset.filters:
-        known = set(VisitType.objects.filter(pk__in=type_ids).values_list("pk", flat=True))
+        known = {obj.pk for obj in choices_of("visit_types", type_ids)}
         missing = [t for t in type_ids if t not in known]
         if missing:
             raise FilterError("visit_types", _("Visit type %(id)s does not exist.") % {"id": missing[0]})

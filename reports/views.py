@@ -14,11 +14,10 @@ from config.exports import datasets, get_dataset
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
-from visitors.models import VisitType
 
 from . import charts, dashboard, previews, scheduling, services
 from .api import download_response
-from .filters import PERIODS, FilterError, select
+from .filters import PERIODS, FilterError, choices_of, select
 from .forms import ScheduleForm
 from .selectors import jobs_for, schedules_for
 
@@ -40,7 +39,7 @@ def _choices(membership):
     return {
         "sites": sites_for(membership),
         "desks": desks_for(membership),
-        "visit_types": VisitType.objects.all(),
+        "visit_types": choices_of("visit_types"),
         "hosts": Membership.objects.filter(role__in=["host", "admin"]).select_related("user"),
         "periods": PERIODS.items(),
         "datasets": datasets(),
@@ -157,14 +156,6 @@ def dashboard_view(request):
         messages.error(request, exc.message)
         figures = dashboard.figures(request.membership, {})
     chart = charts.bar_chart
-    if figures["messages_by_channel"] is not None:
-        from notifications.models import Channel, Status
-
-        channels, statuses = dict(Channel.choices), dict(Status.choices)
-        figures["messages_by_channel"] = [
-            (channels.get(channel, channel), statuses.get(status, status), n)
-            for channel, status, n in figures["messages_by_channel"]
-        ]
     context = {
         "figures": figures,
         "filters": figures["selection"].filters,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from config.registries import retention_types
 from notifications.models import Message, NotificationRule, RecipientList
 from notifications.phones import mask_email, mask_phone
+from tenancy.scope import tenant_scope
 
 from .helpers import recipient_list, rule
 
@@ -181,3 +182,26 @@ def test_send_log_is_a_retention_type(a, scoped):
         assert (message.recipient, message.subject, message.status) == ("anonymised", "", "sent")
         assert send_log.delete([message.pk]).rows_deleted == 1
         assert not Message.objects.exists()
+
+
+def test_list_phones_are_checked_by_phonenumbers_and_stored_in_e164(orgs, client_for):
+    """A recipient list's numbers go through the same check as visitors' numbers
+    (phonenumbers): French habits read as French numbers, a number of the right
+    shape that no operator could route refused, in French, naming the field."""
+    admin = client_for(orgs.a.members["admin"])
+    ok = admin.post(
+        "/api/v1/notification-lists/",
+        {"name": "Sécurité", "phones": ["06 12 34 56 78", "0044 7911 123456"]},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201, ok.content
+    with tenant_scope(orgs.a.org):
+        assert RecipientList.objects.get(name="Sécurité").phones == ["+33612345678", "+447911123456"]
+    # Fifteen digits after +1: the old shape check let it through; no plan has it.
+    bad = admin.post(
+        "/api/v1/notification-lists/",
+        {"name": "Y", "phones": ["+100000000000000"]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert bad.status_code == 400 and "numéro de téléphone valide" in str(bad.json()["phones"])

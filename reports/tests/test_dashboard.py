@@ -79,3 +79,60 @@ def test_reports_screen_previews_with_diagnostics_and_empty_columns(orgs, visits
         "/reports/", {"dataset": "visits", "from": "2026-03-02", "to": "2026-03-03"}, HTTP_HX_REQUEST="true"
     )
     assert "<html" not in partial.content.decode() and "lignes correspondent" in partial.content.decode()
+
+
+def test_dashboard_shows_badges_by_template_and_notifications_by_channel(orgs, visits, admin, scoped):
+    """The tables the badges and notifications apps add, with the dashboard's filters."""
+    from badges import services as badges
+    from badges.models import BadgePrint
+    from notifications.models import Message
+    from retention.models import RetentionPolicy
+
+    from .conftest import at
+
+    a = orgs.a
+    with scoped(a.org):
+        RetentionPolicy.objects.create(
+            organization=a.org,
+            data_type="send_log",
+            consultation_days=3650,
+            retention_days=3650,
+            action="delete",
+        )
+        badges.print_badges(visits=[visits["rows"][2]], desk=a.desk, by=None)
+        BadgePrint.objects.update(printed_at=at("2026-03-03", 9, 16))
+        sent = Message.objects.create(
+            organization=a.org,
+            channel="email",
+            recipient="host@example.com",
+            recipient_kind="host",
+            event="visit.arrived",
+            language="fr",
+            site=a.site,
+            status="sent",
+        )
+        Message.objects.create(
+            organization=a.org,
+            channel="sms",
+            recipient="+33612345678",
+            recipient_kind="visitor",
+            event="visit.arrived",
+            language="fr",
+            site=a.site,
+            status="failed",
+        )
+        Message.objects.filter(pk=sent.pk).update(created_at=at("2026-03-02", 9, 6))
+        Message.objects.exclude(pk=sent.pk).update(created_at=at("2026-01-02", 9, 6))
+        template = BadgePrint.objects.get().template_version.template.name
+    body = admin.get("/reports/dashboard/", FILTERS).content.decode()
+    assert (
+        "<h2>Badges imprimés par modèle</h2>\n<table><thead><tr><th>Modèle de badge</th>"
+        f"<th>Badges imprimés</th></tr></thead><tbody><tr><td>{template}</td><td>1</td></tr></tbody></table>"
+    ) in body
+    assert (
+        "<h2>Notifications par canal</h2>\n<table><thead><tr><th>Canal</th><th>État</th><th>Messages</th>"
+        "</tr></thead><tbody><tr><td>E-mail</td><td>Envoyé</td><td>1</td></tr></tbody></table>"
+    ) in body
+    empty = admin.get("/reports/dashboard/", {"from": "2025-03-02", "to": "2025-03-03"}).content.decode()
+
+    assert '<th>Badges imprimés</th></tr></thead><tbody><tr><td class="muted">—</td></tr>' in empty
