@@ -21,7 +21,7 @@ from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, ro
 from . import configuration, people, selectors, services
 from .errors import VisitError
 from .filters import VisitFilter, VisitorFilter
-from .models import Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
+from .models import Visit, Visitor, VisitType, WatchlistEntry
 from .serializers import (
     UNKNOWN_DESK,
     ArriveSerializer,
