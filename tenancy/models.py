@@ -127,22 +127,6 @@ class Membership(models.Model):
         """Admins and compliance with an empty perimeter see every site."""
         return self.role in WIDE_ROLES and not self.site_ids
 
-    @staticmethod
-    def perimeter_sql(column: str) -> str:
-        """`column` (a site id) lies in the member's perimeter: `sees_all_sites`
-        and `site_ids` as one SQL condition that reads the perimeter itself, for
-        a hand-written statement that should not wait for a query of its own.
-        Its parameters are `perimeter_params()`; a test keeps the two forms in
-        step. The text is the same for every member, so a statement built with
-        it can be built once."""
-        # Table names from the models; the values travel as parameters.
-        table = Membership.sites.through._meta.db_table
-        sites = f"SELECT ms.site_id FROM {table} ms WHERE ms.membership_id = %(perimeter_member)s"  # noqa: S608
-        return f"({column} IN ({sites}) OR (%(perimeter_wide)s AND NOT EXISTS ({sites})))"
-
-    def perimeter_params(self) -> dict:
-        return {"perimeter_member": self.pk, "perimeter_wide": self.role in WIDE_ROLES}
-
     @property
     def site_ids(self) -> frozenset[int]:
         if not hasattr(self, "_site_ids"):
