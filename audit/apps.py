@@ -6,8 +6,13 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit"
 
     def ready(self):
-        from config.registries import retention_types
+        # Imported when the app registry is ready: services loads models.
+        from tenancy.journal import journal
 
-        from .lifecycle import ChangeHistoryRetention
+        from . import services
 
-        retention_types.register(ChangeHistoryRetention())
+        # Tenancy journals its events (members, tokens, sign-ins) through this
+        # hook: it sits below audit and does not import it. The journal's and
+        # the change history's retention types are in audit/retention.py,
+        # found by the retention app.
+        journal.install(services.record)

@@ -16,7 +16,9 @@ told as sentences by `audit.sentences` (`describe`, `history`).
 from __future__ import annotations
 
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+
+from config.registries import export_datasets, retention_types
 
 VERBS = {
     # Visits and visitors
@@ -218,8 +220,6 @@ def verb_choices() -> list[tuple[str, str]]:
 
 
 def data_type_label(key: str) -> str:
-    from config.registries import retention_types
-
     kind = retention_types.get(key)
     return str(kind.label) if kind is not None and kind.label else _humanise(key)
 
@@ -227,8 +227,6 @@ def data_type_label(key: str) -> str:
 def dataset_label(key) -> str:
     if not key:
         return ""
-    from config.registries import export_datasets
-
     kind = export_datasets.get(key)
     return str(kind.label) if kind is not None and getattr(kind, "label", "") else _humanise(str(key))
 
@@ -253,6 +251,4 @@ def colon() -> str:
 
 
 def _is_french() -> bool:
-    from django.utils.translation import get_language
-
     return (get_language() or "fr").startswith("fr")

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django_scopes import scopes_disabled
+
+from tenancy.models import Role
 
 from .labels import (
     DATA_LABELS,
@@ -139,8 +143,6 @@ class Names:
         if model is not None and ids:
             manager = model.objects
             if label == "tenancy.user":
-                from django_scopes import scopes_disabled
-
                 with scopes_disabled():
                     found = {str(o.pk): o for o in model._default_manager.filter(pk__in=ids)}
             else:
@@ -208,8 +210,6 @@ class Names:
         if key in self.LIST_IDS and isinstance(value, list) and all(str(v).isdigit() for v in value):
             return ", ".join(self.get(self.LIST_IDS[key], v) for v in value)
         if key == "role" and isinstance(value, str):
-            from tenancy.models import Role
-
             return str(dict(Role.choices).get(value, value))
         if key == "data_types" and isinstance(value, list):
             return ", ".join(data_type_label(v) for v in value)
@@ -245,8 +245,6 @@ class Names:
 
 def _field_label(model, name: str) -> str:
     if model is not None:
-        from django.core.exceptions import FieldDoesNotExist
-
         try:
             return str(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:  # a field removed since: its name in words

@@ -1,6 +1,11 @@
 """Journal reads shared by the screen, the API and exports."""
 
+import unicodedata
+
+from django.db.models import Q
+
 from config.registries import consultation
+from tenancy.models import Membership
 
 from .models import JournalEntry
 
@@ -25,12 +30,6 @@ def visible_entries(membership):
 def people_matching(text: str) -> list[int]:
     """Ids of the organization's members whose name or e-mail contains `text`
     (accent- and case-insensitive), for the journal's person filter."""
-    import unicodedata
-
-    from django.db.models import Q
-
-    from tenancy.models import Membership
-
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     members = Membership.objects.filter(
         Q(user__full_name__unaccent__icontains=plain) | Q(user__email__icontains=plain)

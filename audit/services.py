@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_scopes import get_scope
 
 from tenancy.context import current_actor
+from tenancy.scope import tenant_scope
 
 from .models import JournalEntry, JournalHead
 
@@ -29,8 +30,10 @@ FORBIDDEN_KEYS = {"name", "first_name", "last_name", "email", "phone", "company"
 
 def on(verb: str, handler: Handler, *, in_transaction: bool = False) -> None:
     """Subscribe to a verb ("*" for all). In-transaction handlers write what must
-    not be lost (outbox rows) atomically with the event; the others run after
-    commit, each in its own tenant scope, and may talk to the network."""
+    not be lost (outbox rows) atomically with the event, and nothing slow: they
+    run while the organization's journal head is locked (rendering and sending
+    belong after commit). The others run after commit, each in its own tenant
+    scope, and may talk to the network."""
     (_in_transaction if in_transaction else _after_commit)[verb].append(handler)
 
 
@@ -174,8 +177,6 @@ def _append(entry: JournalEntry) -> None:
 
 
 def _dispatch_after_commit(entry: JournalEntry) -> None:
-    from tenancy.scope import tenant_scope
-
     for handler in _after_commit.get(entry.verb, []) + _after_commit.get("*", []):
         try:
             with tenant_scope(entry.organization_id):

@@ -3,8 +3,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from sites.selectors import sites_for
 from tenancy.models import Membership
+from tenancy.perimeter import perimeter
 from tenancy.permissions import ADMIN, COMPLIANCE, member_required
 
 from . import services
@@ -50,7 +50,7 @@ def journal(request):
             "error": error,
             "filters": request.GET,
             "query": query.urlencode(),
-            "sites": sites_for(request.membership),
+            "sites": perimeter.sites_for(request.membership),
         },
     )
 

@@ -283,11 +283,11 @@ def fetch(backup_id: str, folder: Path, destination=None) -> str:
     raise BackupError(f"backup {backup_id} not found: " + "; ".join(errors or ["no destination configured"]))
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path, key_id: str | None = None) -> dict:
     path = folder / MANIFEST
     try:
         with open(path, "rb") as stream:
-            body = b"".join(crypto.decrypt_stream(stream))
+            body = b"".join(crypto.decrypt_stream(stream, key_id=key_id))
     except crypto.IntegrityError as exc:
         raise InvalidBackup(MANIFEST, str(exc)) from exc
     except FileNotFoundError as exc:
@@ -338,7 +338,7 @@ def sha256_file(path: Path) -> str:
     return sha.hexdigest()
 
 
-def unpack(folder: Path, *, expected: dict | None = None) -> Unpacked:
+def unpack(folder: Path, *, expected: dict | None = None, key_id: str | None = None) -> Unpacked:
     """Check every part and decrypt it next to its sealed copy.
 
     1. Decrypt the manifest (authenticated) and check the code can read it.
@@ -347,7 +347,7 @@ def unpack(folder: Path, *, expected: dict | None = None) -> Unpacked:
     3. Decrypt each part, checking chunk authentication and the plain SHA-256.
     """
     started = time.monotonic()
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, key_id)
     if (
         expected
         and expected.get("manifest_sha256")
@@ -370,7 +370,7 @@ def unpack(folder: Path, *, expected: dict | None = None) -> Unpacked:
         sha = hashlib.sha256()
         try:
             with open(folder / facts["file"], "rb") as source, open(plain, "wb") as sink:
-                for chunk in crypto.decrypt_stream(source):
+                for chunk in crypto.decrypt_stream(source, key_id=manifest.get("key_id")):
                     sha.update(chunk)
                     sink.write(chunk)
         except crypto.IntegrityError as exc:

@@ -3,7 +3,8 @@ whose rows refer to each other by natural keys (a site's name, a desk's site
 and name), never by database ids, so that it imports into another organization
 or back after a restore.
 
-One table drives both directions: adding a settings model is adding a line.
+One registry drives both directions: adding a settings model is adding a line
+to its app's `restore.py` (config.registries.captured_settings).
 """
 
 import base64
@@ -17,32 +18,14 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from audit import services as audit
+from config.registries import ORDINAL, captured_settings, ordered
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
 FORMAT = "vestibule.configuration"
 FORMAT_VERSION = 1
-ORDINAL = "#"  # models without any natural key are numbered in creation order
-
-# (model, natural key fields, fields set in a second pass because they point
-# forward, e.g. a template's current version)
-SPEC: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("sites.Site", ("name",), ()),
-    ("sites.Desk", ("site", "name"), ()),
-    ("visitors.VisitType", ("name_fr",), ()),
-    ("documents.ConsentText", (ORDINAL,), ("current_version",)),
-    ("documents.ConsentVersion", ("consent_text", "number"), ()),
-    ("documents.ConsentRequirement", ("consent_text", "visit_type"), ()),
-    ("documents.DocumentPolicy", (), ()),
-    ("badges.BadgeImage", ("sha256",), ()),
-    ("badges.BadgeTemplate", ("name",), ("current",)),
-    ("badges.BadgeTemplateVersion", ("template", "number"), ()),
-    ("badges.BadgeAssignment", ("site", "desk", "visit_type"), ()),
-    ("notifications.RecipientList", ("name",), ()),
-    ("notifications.NotificationRule", ("name",), ()),
-    ("notifications.MessageTemplate", ("event", "channel", "language"), ()),
-    ("retention.RetentionPolicy", ("data_type", "site"), ()),
-]
+# The settings models are registered by the apps that own them
+# (`APP/restore.py`, config.registries.CapturedSettings), in capture order.
 # Referred to, never created: a list's members are people already invited.
 REFERENCES = {"tenancy.Membership": ("user__email",)}
 
@@ -52,9 +35,9 @@ class CaptureError(ValueError):
 
 
 def _specs():
-    for label, key, deferred in SPEC:
+    for spec in ordered(captured_settings):
         try:
-            yield apps.get_model(label), label, key, deferred
+            yield apps.get_model(spec.model), spec.model, spec.natural_key, spec.deferred
         except LookupError:
             continue  # an app not installed yet
 
@@ -196,6 +179,36 @@ def export_all() -> dict:
     return out
 
 
+# Documents written before translated content moved to django-modeltrans kept
+# each translated attribute in one field per language (`name_fr`, `name_en`).
+_PER_LANGUAGE_FIELDS = {"visitors.VisitType": ("name",), "documents.ConsentVersion": ("title", "body")}
+
+
+def _per_language_to_i18n(document: dict) -> dict:
+    """An older document in today's fields: `name_fr` (settings.LANGUAGE_CODE then)
+    becomes `name`, `name_en` goes into `i18n`. Natural keys keep their values;
+    a document of today is returned unchanged."""
+    models_ = document.get("models")
+    if not isinstance(models_, dict):
+        return document
+    for label, attributes in _PER_LANGUAGE_FIELDS.items():
+        for item in models_.get(label) or []:
+            fields = item.get("fields") if isinstance(item, dict) else None
+            if not isinstance(fields, dict):
+                continue
+            if not any(f"{attribute}_fr" in fields for attribute in attributes):
+                continue
+            i18n = {}
+            for attribute in attributes:
+                if f"{attribute}_fr" in fields:
+                    fields[attribute] = fields.pop(f"{attribute}_fr")
+                english = fields.pop(f"{attribute}_en", None)
+                if english:
+                    i18n[f"{attribute}_en"] = english
+            fields["i18n"] = i18n
+    return document
+
+
 def _check(document) -> dict:
     """The document's models, or CaptureError naming what is wrong with it
     before anything is touched."""
@@ -232,6 +245,7 @@ def _check(document) -> dict:
                 or not isinstance(item.get("many", {}), dict)
             ):
                 raise damaged
+    _per_language_to_i18n(document)
     return wanted
 
 
@@ -285,7 +299,7 @@ def import_config(*, organization, document: dict, replace: bool = True) -> dict
     1. Rows are matched by natural key: existing ones are updated where they
        differ (a row equal to the document is not written, so signed consent
        versions are matched, not rewritten), missing ones created, in the
-       order of SPEC (a desk after its site).
+       capture order (a desk after its site).
     2. Forward references (a template's current version) and many-to-many
        links are set in a second pass, once every row exists.
     3. With `replace`, settings rows absent from the document are deleted

@@ -1,30 +1,29 @@
 """Erasure replay: a restore must never bring back personal data erased after
 the backup was taken.
 
-The retention app's erasure ledger (retention.models.ErasureRecord) lists, by
-id, every row anonymised or deleted. The ledger is read from the *live*
-database (the backup predates those erasures), carried to the restored copy as
-a JSON file, and applied there again with the same retention data types."""
+The erasure ledger (kept by the app that erases, installed into
+`config.registries.erasure_ledger`) lists, by id, every row anonymised or
+deleted. The ledger is read from the *live* database (the backup predates those
+erasures), carried to the restored copy as a JSON file, and applied there again
+by the ledger's owner, with the same data types (each owning app says how its
+rows are anonymised or deleted)."""
 
 import json
 from pathlib import Path
 
+from config.registries import erasure_ledger
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 
 
 def ledger_since(moment, organization_ids=None) -> list[dict]:
-    try:
-        from retention.purge import erasures_since
-    except ImportError:  # retention app not installed: nothing was ever erased
-        return []
     out = []
     orgs = Organization.objects.order_by("pk")
     if organization_ids is not None:
         orgs = orgs.filter(pk__in=organization_ids)
     for org_id in orgs.values_list("pk", flat=True):
         with tenant_scope(org_id):
-            for record in erasures_since(org_id, moment):
+            for record in erasure_ledger.since(org_id, moment):
                 out.append(
                     {
                         "organization": org_id,
@@ -39,27 +38,19 @@ def ledger_since(moment, organization_ids=None) -> list[dict]:
 
 def replay(records: list[dict]) -> dict:
     """Apply each recorded erasure again, oldest first, in the current
-    database (the restored copy). Rows already gone or already anonymised are
-    skipped; returns counts per data type and what could not be replayed."""
-    from config.registries import retention_types
-
+    database (the restored copy), through the ledger's owner (each data type
+    anonymises or deletes its own rows). Rows already gone or already
+    anonymised are skipped; returns counts per data type and what could not
+    be replayed."""
     counts: dict[str, int] = {}
     missing_types = set()
     for record in records:
-        rtype = retention_types.get(record["data_type"])
-        if rtype is None:
+        with tenant_scope(record["organization"]):
+            present = erasure_ledger.replay(record)
+        if present is None:
             missing_types.add(record["data_type"])
             continue
-        with tenant_scope(record["organization"]):
-            if record["action"] == "anonymise":
-                present = list(rtype.pending().filter(pk__in=record["ids"]).values_list("pk", flat=True))
-                if present:
-                    rtype.anonymise(present)
-            else:
-                present = list(rtype.queryset().filter(pk__in=record["ids"]).values_list("pk", flat=True))
-                if present:
-                    rtype.delete(present)
-        counts[record["data_type"]] = counts.get(record["data_type"], 0) + len(present)
+        counts[record["data_type"]] = counts.get(record["data_type"], 0) + present
     return {"replayed": counts, "records": len(records), "unknown_types": sorted(missing_types)}
 
 

@@ -10,52 +10,42 @@ so row-level security bounds every read and write)."""
 import datetime
 import secrets
 
+from django.apps import apps
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from audit import services as audit
+from config.registries import RestorePart, RestoreTable, ordered, restore_checks, restore_parts
 from tenancy.scope import tenant_scope
 
 from . import archive, erasure, pgtools, scratch
 
-# Per data type, the tables in the order rows can be re-created (parents first),
-# with the condition that puts a row in the scope. %(org)s, %(sites)s, %(start)s,
-# %(end)s are bound parameters.
-SCOPES = {
-    "settings": [
-        ("sites_site", "id = ANY(%(sites)s)"),
-        ("sites_desk", "site_id = ANY(%(sites)s)"),
-        ("visitors_visittype", "TRUE"),
-    ],
-    "visits": [
-        (
-            "visitors_visitor",
-            "id IN (SELECT visitor_id FROM visitors_visit WHERE organization_id = %(org)s "
-            "AND site_id = ANY(%(sites)s) AND expected_at >= %(start)s AND expected_at < %(end)s)",
-        ),
-        ("visitors_visit", "site_id = ANY(%(sites)s) AND expected_at >= %(start)s AND expected_at < %(end)s"),
-    ],
-    "documents": [
-        (
-            "documents_attachment",
-            "site_id = ANY(%(sites)s) AND uploaded_at >= %(start)s AND uploaded_at < %(end)s",
-        ),
-        (
-            "documents_signedconsent",
-            "site_id = ANY(%(sites)s) AND signed_at >= %(start)s AND signed_at < %(end)s",
-        ),
-    ],
-    # The journal is append-only: compared and reported, never rewritten.
-    "journal": [("audit_journalentry", "created_at >= %(start)s AND created_at < %(end)s")],
-}
-READ_ONLY = {"audit_journalentry"}
-# Erasure-ledger data types whose ids are rows of these tables.
-ERASED = {"visitors_visitor": ("visitor_identities",), "visitors_visit": ("visits",)}
+# What each data type brings back is registered by the app that owns it
+# (`APP/restore.py`, see config.registries.RestorePart); this module only reads
+# the registry and writes rows from the models' metadata.
 
 
-class ScopedRestoreError(Exception):
-    pass
+def _parts(scope) -> list[RestorePart]:
+    """The parts of the scope's data types, parents first."""
+    return [part for part in ordered(restore_parts) if part.data_type in scope["data_types"]]
+
+
+def _tables(scope):
+    """(model, RestoreTable) of the scope, in the order rows can be re-created."""
+    for part in _parts(scope):
+        for table in part.tables:
+            yield apps.get_model(table.model), table
+
+
+def _table_names(scope) -> list[str]:
+    """The tables restored into the temporary copy: the scope's, and those their
+    conditions read."""
+    names = {model._meta.db_table for model, _table in _tables(scope)}
+    for part in _parts(scope):
+        names |= {apps.get_model(label)._meta.db_table for label in part.reads}
+    return sorted(names)
 
 
 def _params(scope) -> dict:
@@ -67,26 +57,31 @@ def _params(scope) -> dict:
     }
 
 
-def _tables(scope):
-    for data_type in ("settings", "visits", "documents", "journal"):
-        if data_type in scope["data_types"]:
-            yield from SCOPES[data_type]
+def _columns(model) -> list[str]:
+    return [field.column for field in model._meta.concrete_fields]
 
 
-def _table_names(scope) -> list[str]:
-    # visitors_visit is read by the visitors' condition even when only "visits"
-    # is asked; it is among the scope's tables then anyway.
-    return sorted({table for table, _condition in _tables(scope)} | {"visitors_visit"})
-
-
-def _rows(cursor, table, condition, params) -> dict[int, dict]:
-    # Table names and conditions come from SCOPES (module constants); values are bound.
-    sql = f'SELECT * FROM "{table}" WHERE organization_id = %(org)s AND ({condition})'  # noqa: S608
+def _rows(cursor, model, condition, params, *, columns=None) -> dict[int, dict]:
+    """Rows of the model's table in the scope, by primary key. `columns`: the
+    model's columns (the live database); None reads every column the table has
+    (a backup copy may predate a column, and then simply lacks it)."""
+    table = model._meta.db_table
+    listed = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
+    # Table and column names come from the models; conditions from the owning
+    # app's RestoreTable (constants); values are bound.
+    sql = f'SELECT {listed} FROM "{table}" WHERE organization_id = %(org)s AND ({condition})'  # noqa: S608
     # Never prepared: a column added by a migration would break a `SELECT *` plan
     # cached on a long-lived connection ("cached plan must not change result type").
     getattr(cursor, "cursor", cursor).execute(sql, params, prepare=False)
-    columns = [c.name for c in cursor.description]
-    return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    names = [c.name for c in cursor.description]
+    pk = model._meta.pk.column
+    known = set(_columns(model))
+    rows = {}
+    for row in cursor.fetchall():
+        values = dict(zip(names, row, strict=True))
+        # A column the backup has and the model dropped since cannot be written back.
+        rows[values[pk]] = {name: value for name, value in values.items() if name in known}
+    return rows
 
 
 def _comparable(value):
@@ -114,16 +109,16 @@ def _diff(backup: dict, live: dict, erased: set[int]) -> dict:
     return {"create": create, "revert": revert, "since": since}
 
 
-def _erased_ids(scope, table) -> set[int]:
+def _erased_ids(scope, table: RestoreTable) -> set[int]:
     ids = set()
     for record in scope.get("erasures", []):
-        if record["data_type"] in ERASED.get(table, ()):
+        if record["data_type"] in table.erased_as:
             ids.update(record["ids"])
     return ids
 
 
 def _compare(scope, copy: pgtools.Target) -> tuple[dict, dict]:
-    """(diff per table, backup rows per table)."""
+    """(diff per table, backup rows per table), keyed by table name."""
     params = _params(scope)
     diffs, backup_rows = {}, {}
     with (
@@ -132,14 +127,20 @@ def _compare(scope, copy: pgtools.Target) -> tuple[dict, dict]:
         tenant_scope(scope["organization"]),
         connection.cursor() as live_cursor,
     ):
-        for table, condition in _tables(scope):
-            backup = _rows(backup_cursor, table, condition, params)
+        for model, table in _tables(scope):
+            name = model._meta.db_table
+            backup = _rows(backup_cursor, model, table.where, params)
             # A backup row may have left the scope since (its visit deleted,
             # its site changed): found by id, it is reverted, not duplicated.
-            live = _rows(live_cursor, table, condition, params)
-            live.update(_rows(live_cursor, table, "id = ANY(%(ids)s)", {**params, "ids": list(backup)}))
-            diffs[table] = _diff(backup, live, _erased_ids(scope, table))
-            backup_rows[table] = backup
+            columns = _columns(model)
+            live = _rows(live_cursor, model, table.where, params, columns=columns)
+            live.update(
+                _rows(
+                    live_cursor, model, "id = ANY(%(ids)s)", {**params, "ids": list(backup)}, columns=columns
+                )
+            )
+            diffs[name] = _diff(backup, live, _erased_ids(scope, table))
+            backup_rows[name] = backup
     return diffs, backup_rows
 
 
@@ -155,7 +156,7 @@ class _Copy:
         live = pgtools.owner_target()
         self.server, self.name = live, f"vst_scoped_{secrets.token_hex(4)}"
         archive.fetch(self.run.backup_id, self.folder)
-        unpacked = archive.unpack(self.folder, expected=self.run.report)
+        unpacked = archive.unpack(self.folder, expected=self.run.report, key_id=self.run.key_id)
         self.unpacked = unpacked
         target = pgtools.create_database(live, self.name)
         scratch.pg_restore(
@@ -194,9 +195,9 @@ def preview(*, scope: dict, run) -> dict:
         diffs, backup_rows = _compare(scope, copy)
     # Rows the backup holds but whose person was erased since: they stay erased.
     stays_erased = {
-        table: len(set(backup_rows[table]) & _erased_ids(scope, table))
-        for table in backup_rows
-        if table in ERASED
+        model._meta.db_table: len(set(backup_rows[model._meta.db_table]) & _erased_ids(scope, table))
+        for model, table in _tables(scope)
+        if table.erased_as
     }
     out = {"backup": run.backup_id, "counts": summary(diffs), "stays_erased": stays_erased, "tables": {}}
     for table, d in diffs.items():
@@ -213,25 +214,31 @@ def preview(*, scope: dict, run) -> dict:
     return out
 
 
-def _insert(cursor, table, row):
-    columns = list(row)
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    # Column names come from the backup copy's own table; values are bound.
-    cursor.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', [_adapt(row[c]) for c in columns])  # noqa: S608
+def _write(cursor, model, row, *, pk=None):
+    """INSERT the backup's row into the model's table (`pk` None), or UPDATE the
+    live row `pk` with it, the columns and their adaptation taken from the
+    model's concrete fields: one path for every registered table."""
+    fields = [f for f in model._meta.concrete_fields if f.column in row]
+    if pk is not None:
+        fields = [f for f in fields if not f.primary_key]
+    values = [_adapt(field, row[field.column]) for field in fields]
+    table = model._meta.db_table
+    # Table and column names come from the model's metadata; values are bound.
+    if pk is None:
+        names = ", ".join(f'"{f.column}"' for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.execute(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', values)  # noqa: S608
+    else:
+        sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+        where = f'"{model._meta.pk.column}" = %s'
+        cursor.execute(f'UPDATE "{table}" SET {sets} WHERE {where}', [*values, pk])  # noqa: S608
 
 
-def _update(cursor, table, pk, row):
-    columns = [c for c in row if c != "id"]
-    sets = ", ".join(f'"{c}" = %s' for c in columns)
-    cursor.execute(f'UPDATE "{table}" SET {sets} WHERE id = %s', [*[_adapt(row[c]) for c in columns], pk])  # noqa: S608
-
-
-def _adapt(value):
-    if isinstance(value, dict | list) and not isinstance(value, str):
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(value) if isinstance(value, dict) else value
+def _adapt(field, value):
+    """A JSON column's value read back as Python goes out as JSON (a list too,
+    which would otherwise be sent as an SQL array)."""
+    if value is not None and isinstance(field, models.JSONField):
+        return Jsonb(value)
     return value
 
 
@@ -251,22 +258,26 @@ def apply(*, scope: dict, run, on_table=None) -> dict:
         # Files first, outside the transaction: a rolled-back apply leaves at
         # worst an unreferenced copy of a file, never a row without its file.
         keys = {
-            backup_rows["documents_attachment"][pk]["storage_key"]
-            for pk in diffs.get("documents_attachment", {}).get("create", [])
+            backup_rows[model._meta.db_table][pk][column]
+            for model, table in _tables(scope)
+            for column in table.files
+            for pk in diffs[model._meta.db_table]["create"]
+            if backup_rows[model._meta.db_table][pk].get(column)
         }
         files = archive.restore_objects(copy.unpacked, default_storage, only=keys) if keys else 0
     applied = {}
     with tenant_scope(scope["organization"]), connection.cursor() as cursor:
-        for table, d in diffs.items():
-            if table in READ_ONLY:
+        for model, table in _tables(scope):
+            if table.read_only:
                 continue
+            name, d = model._meta.db_table, diffs[model._meta.db_table]
             for pk in d["create"]:
-                _insert(cursor, table, backup_rows[table][pk])
+                _write(cursor, model, backup_rows[name][pk])
             for pk in d["revert"]:
-                _update(cursor, table, pk, backup_rows[table][pk])
-            applied[table] = {"created": len(d["create"]), "reverted": len(d["revert"])}
+                _write(cursor, model, backup_rows[name][pk], pk=pk)
+            applied[name] = {"created": len(d["create"]), "reverted": len(d["revert"])}
             if on_table is not None:
-                on_table(table)
+                on_table(name)
         replayed = erasure.replay(scope.get("erasures", []))
         audit.record(
             "restore.applied",
@@ -279,46 +290,30 @@ def apply(*, scope: dict, run, on_table=None) -> dict:
         "files": files,
         "applied_at": timezone.now().isoformat(),
         "checks": post_checks(scope["organization"]),
-        "exports_started": rerun_exports(scope),
+        **after_apply(scope),
     }
 
 
-def rerun_exports(scope) -> int:
-    """Scheduled exports of the interval that are missing (never run, or lost
-    with the data) are started again: the reports app's `tick` is idempotent
-    per schedule and period, so asking it "as of" each day of the interval
-    creates only the runs that do not exist."""
-    try:
-        from reports.scheduling import tick
-    except ImportError:
-        return 0
-    start, end = scope["start"], scope["end"]
-    if isinstance(start, str):
-        start, end = datetime.datetime.fromisoformat(start), datetime.datetime.fromisoformat(end)
-    started, day = 0, start
-    while day <= end + datetime.timedelta(days=1):
-        started += tick(organization_id=scope["organization"], now=day.replace(hour=23, minute=59))
-        day += datetime.timedelta(days=1)
-    return started
+def after_apply(scope) -> dict[str, int]:
+    """What the apps start once a scope is back (the scheduled exports of the
+    interval that are missing: `exports_started`)."""
+    out: dict[str, int] = {}
+    for part in ordered(restore_parts):
+        for name, count in part.after_apply(scope).items():
+            out[name] = out.get(name, 0) + count
+    return out
 
 
 def post_checks(organization_id) -> list[dict]:
-    """After an apply: the organization's journal chain and its badge numbers."""
-    from audit.services import verify
-
+    """After an apply: the checks the apps registered (the organization's
+    journal chain, its badge numbers)."""
     out = []
-    with tenant_scope(organization_id):
-        result = verify(organization_id)
-        out.append(
-            {"name": "journal", "ok": result.ok, "detail": result.reason or f"{result.checked} entries"}
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM visitors_visit WHERE badge_number IS NOT NULL "
-                "GROUP BY site_id, badge_day, badge_number HAVING count(*) > 1) d"
-            )
-            duplicates = cursor.fetchone()[0]
-        out.append({"name": "badge_numbers", "ok": not duplicates, "detail": f"{duplicates} duplicates"})
+    for check in ordered(restore_checks):
+        with tenant_scope(organization_id):
+            result = check.after_apply(organization_id)
+        if result is not None:
+            ok, detail = result
+            out.append({"name": check.key, "ok": ok, "detail": detail})
     return out
 
 
@@ -332,13 +327,19 @@ def backup_for(point_in_time) -> "archive.BackupRun | None":
     )
 
 
-OTHERS_TABLES = ("visitors_visit", "visitors_visitor", "documents_attachment", "documents_signedconsent")
-
-
 def others_checksum(organization_id) -> dict:
-    """The fingerprint of every other organization's scoped tables: equal before
-    and after an apply proves the other tenants were not touched."""
-    return checksum("organization_id <> %(org)s", {"org": organization_id}, OTHERS_TABLES)
+    """The fingerprint of every other organization's restorable rows (every
+    registered table that a restore writes): equal before and after an apply
+    proves the other tenants were not touched."""
+    tables = sorted(
+        {
+            apps.get_model(table.model)._meta.db_table
+            for part in restore_parts
+            for table in part.tables
+            if not table.read_only
+        }
+    )
+    return checksum("organization_id <> %(org)s", {"org": organization_id}, tables)
 
 
 def checksum(where_sql: str, params, tables) -> dict:

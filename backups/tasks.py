@@ -1,11 +1,11 @@
 """Beat's daily backup and weekly drill (platform level: no tenant scope)."""
 
-from celery import shared_task
+from tenancy.tasks import platform_task
 
 from .models import RunStatus
 
 
-@shared_task(name="backups.run_backup", bind=True, max_retries=3, default_retry_delay=1800)
+@platform_task(name="backups.run_backup", bind=True, max_retries=3, default_retry_delay=1800)
 def run_backup(self):
     from . import services
 
@@ -16,7 +16,7 @@ def run_backup(self):
     return run.backup_id
 
 
-@shared_task(name="backups.run_drill")
+@platform_task(name="backups.run_drill")
 def run_drill():
     from . import drill
 

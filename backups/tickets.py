@@ -7,6 +7,7 @@ in the organization's journal (ids only)."""
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from audit import services as audit
+from config.registries import restore_checks, restore_parts
 
 from .models import BackupRun, RestoreTicket, SupportGrant, TicketComment, TicketState
 
@@ -75,8 +77,6 @@ def validate(
     """What is missing or wrong, by field (empty when the ticket may be sent).
     Runs in the organization's scope: visit ids of another organization are
     'not found', like ids that do not exist."""
-    from visitors.models import Visit
-
     errors: dict[str, str] = {}
     if not sites:
         errors["sites"] = _("Choose at least one site.")
@@ -97,7 +97,8 @@ def validate(
     elif uncovered := not_covered(point_in_time):
         errors["point_in_time"] = uncovered
     if visit_ids:
-        found = set(Visit.objects.filter(pk__in=visit_ids).values_list("pk", flat=True))
+        owner = restore_parts.get("visits")
+        found = owner.known_ids(visit_ids) if owner is not None else set()
         unknown = [str(i) for i in visit_ids if i not in found]
         if unknown:
             errors["visit_ids"] = _("These visits do not exist in your organization: %(ids)s.") % {
@@ -198,24 +199,13 @@ def _applied_text(result: dict) -> str:
     return "\n".join(lines)
 
 
-TABLES = {
-    "sites_site": _lazy("Sites"),
-    "sites_desk": _lazy("Desks"),
-    "visitors_visittype": _lazy("Visit types"),
-    "visitors_visitor": _lazy("Visitors"),
-    "visitors_visit": _lazy("Visits"),
-    "documents_attachment": _lazy("Attachments"),
-    "documents_signedconsent": _lazy("Signed consents"),
-    "audit_journalentry": _lazy("Journal entries"),
-}
+# The words for the tables and the checks of the apps come with their restore
+# parts and checks (APP/restore.py); these are the drill's own steps.
 CHECKS = {
-    "journal": _lazy("Journal chain intact"),
-    "journals": _lazy("Journal chains intact"),
-    "badge_numbers": _lazy("Badge numbers unique per site and day"),
-    "attachments": _lazy("Attachments with their files"),
     "journey": _lazy("Pre-registration, arrival, badge and export"),
     "fetch": _lazy("Backup fetched"),
     "checksums_and_decrypt": _lazy("Checksums and decryption"),
+    "age_command": _lazy("Decrypted with the age command"),
     "start_scratch_server": _lazy("Scratch PostgreSQL started"),
     "restore_database": _lazy("Database restored"),
     "restore_objects": _lazy("Files restored"),
@@ -226,11 +216,17 @@ CHECKS = {
 
 
 def table_label(table: str) -> str:
-    return str(TABLES.get(table, table))
+    """The words for a table of a preview or a result (named by its database table)."""
+    for part in restore_parts:
+        for entry in part.tables:
+            if apps.get_model(entry.model)._meta.db_table == table:
+                return str(entry.label or table)
+    return table
 
 
 def check_label(name: str) -> str:
-    return str(CHECKS.get(name, name))
+    check = restore_checks.get(name)
+    return str(check.label) if check is not None else str(CHECKS.get(name, name))
 
 
 @transaction.atomic
@@ -349,6 +345,30 @@ def revoke_access(*, grant: SupportGrant) -> None:
     audit.record(
         "support.access_revoked", target=grant.ticket, data={"ticket": grant.ticket_id, "grant": grant.pk}
     )
+
+
+@transaction.atomic
+def end_access(*, ticket: RestoreTicket, user=None) -> int:
+    """End support's access to the ticket's data before it expires, each grant
+    journaled: the customer's admin ends every grant in force; a support person
+    (`user`) only their own. Returns how many ended."""
+    now = timezone.now()
+    grants = SupportGrant.objects.select_for_update().filter(
+        ticket=ticket, revoked_at__isnull=True, expires_at__gt=now
+    )
+    if user is not None:
+        grants = grants.filter(user=user)
+    grants = list(grants.order_by("pk"))
+    for grant in grants:
+        revoke_access(grant=grant)
+    return len(grants)
+
+
+def access_in_force(ticket: RestoreTicket, user=None) -> bool:
+    grants = SupportGrant.objects.filter(
+        ticket=ticket, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return (grants.filter(user=user) if user is not None else grants).exists()
 
 
 def active_grant(ticket: RestoreTicket, user) -> SupportGrant | None:

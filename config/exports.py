@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, F, Func, TextField, Value, When
 from django.db.models.functions import Cast
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from config import translated
+from config.registries import export_datasets
 
 TEXT, DATETIME, PHONE, NUMBER, LABEL = "text", "datetime", "phone", "number", "label"
 # What a column becomes once the database has rendered it: safe text that the
@@ -175,14 +177,10 @@ class Dataset:
 def datasets() -> list[Dataset]:
     """The registered datasets that follow this interface, by `order` (then in
     registration order)."""
-    from config.registries import export_datasets
-
     return sorted((item for item in export_datasets if isinstance(item, Dataset)), key=lambda d: d.order)
 
 
 def get_dataset(key: str) -> Dataset | None:
-    from config.registries import export_datasets
-
     item = export_datasets.get(key)
     return item if isinstance(item, Dataset) else None
 
@@ -190,9 +188,10 @@ def get_dataset(key: str) -> Dataset | None:
 # Helpers shared by the datasets of several apps.
 
 
-def localized(field_fr: str, field_en: str):
-    """A column path that follows the export's language (a callable, see Column)."""
-    return lambda: field_en if (get_language() or "fr").startswith("en") else field_fr
+def localized(path: str):
+    """A translated attribute (config/translated.py) in the export's language, else
+    in settings.LANGUAGE_CODE (a callable, see Column): `localized("visit_type__name")`."""
+    return translated.localized(path)
 
 
 def perimeter(queryset, membership, site_field="site_id"):

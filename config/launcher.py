@@ -90,6 +90,7 @@ def backup_key(var: Path, environ) -> str:
     malformed, or when it is missing while backups sealed with it exist: a
     fresh key would make every nightly backup unreadable with the old one, and
     quietly starting without a key would skip the backups."""
+    # Imported when asked: the launcher starts before Django and loads no app up front.
     from backups.crypto import BackupKeyError, new_key_text, parse_keys
 
     if environ.get("BACKUP_KEYS") and not environ.get("BACKUP_KEYS_FILE"):
@@ -214,6 +215,7 @@ def run() -> int:
         }
         for command in commands.values():
             children.append(subprocess.Popen(command, env=env, cwd=BASE))
+        # Imported when asked: the launcher starts before Django and loads no app up front.
         from tenancy.demo import PASSWORD, demo_logins
 
         print()

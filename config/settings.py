@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "modeltrans",
 ]
 
 MIDDLEWARE = [
@@ -218,7 +219,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# The one list of languages: the UI, the kiosk, translated content (django-modeltrans
+# keeps LANGUAGE_CODE in the model's own column and the others in its `i18n` JSON),
+# forms, the API's translation maps and exports iterate over it. A new language is a
+# line here and the apps' `locale/<code>/LC_MESSAGES/django.po`.
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("de", _("German"))]
+# Content missing in a language is shown in LANGUAGE_CODE (the one required).
+MODELTRANS_FALLBACK = {"default": (LANGUAGE_CODE,)}
+MODELTRANS_ADD_FIELD_HELP_TEXT = False
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -373,7 +381,7 @@ AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
 
 # --- badges ---
 # Where to find DejaVuSans.ttf (Debian: fonts-dejavu-core); reportlab's own
-# Vera fonts are the fallback (badges/fonts.py).
+# Vera fonts are the fallback (config/fonts.py).
 BADGE_FONT_DIRS = env_list("BADGE_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
 # A template export carries its logo (up to 2 MB) in base64 inside JSON: about
 # 2.8 MB of body, over Django's 2.5 MB default for a non-file request body.

@@ -8,20 +8,16 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from config.registries import retention_types
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from visitors import invitations
         from visitors.checks import register_arrival_check, register_desk_step, register_self_service
 
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
-        from .retention import ConsentsRetention, DocumentsRetention
         from .selectors import requires_any_gate
 
         auditlog.register(ConsentText)
         auditlog.register(DocumentPolicy)
-        retention_types.register(DocumentsRetention())
-        retention_types.register(ConsentsRetention())
         # No override lifts a missing consent: it is signed, at the kiosk, on the
         # invitation page or at the desk.
         register_arrival_check(hooks.missing_consents_check, gate=requires_any_gate, overridable=False)

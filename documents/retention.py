@@ -1,4 +1,5 @@
-"""The document and consent data types, for retention (config.registries).
+"""The document and consent data types, for retention (config.registries;
+registered at import, which the retention app does at start-up).
 
 Called by the retention app inside the organization's scope. Files are removed
 first and checked gone; a row whose file could not be removed is kept (and its
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import PurgeResult, RetentionType
+from config.registries import PurgeResult, RetentionType, retention_types
 
 from . import storage
 from .models import Attachment, SignedConsent
@@ -38,6 +39,13 @@ class _Files(RetentionType):
     def store(self):
         return self._store or storage.document_storage()
 
+    def read_subject_file(self, key: str) -> bytes | None:
+        """A file for a data-subject export; None when storage does not have it."""
+        try:
+            return storage.read(self.store, key)
+        except (OSError, *storage.STORAGE_ERRORS):
+            return None
+
     def _drop(self, keys, result: PurgeResult) -> bool:
         ok = True
         for key in keys:
@@ -56,6 +64,7 @@ class DocumentsRetention(_Files):
 
     key = "documents"
     label = _("Documents (attachments)")
+    order = 20
     subject_folder = _("documents")
     timestamp_field = "uploaded_at"
     site_field = "site_id"
@@ -110,6 +119,7 @@ class ConsentsRetention(_Files):
 
     key = "consents"
     label = _("Signed consents")
+    order = 21
     subject_folder = _("consents")
     timestamp_field = "signed_at"
     site_field = "site_id"
@@ -118,16 +128,13 @@ class ConsentsRetention(_Files):
         """(file name, storage key) of each consent's certificate and signature,
         named after the text signed in the language of the export:
         `2026-11-29-regles-de-securite.pdf`, `...-signature.png`."""
-        from django.utils.translation import get_language
-
         from .models import ConsentVersion
 
-        english = (get_language() or "fr").startswith("en")
         titles = {
-            pk: (en if english else fr) or fr
-            for pk, fr, en in ConsentVersion.objects.filter(
+            version.pk: version.title_in()
+            for version in ConsentVersion.objects.filter(
                 pk__in={r["version_id"] for r in rows if r.get("version_id")}
-            ).values_list("pk", "title_fr", "title_en")
+            ).only("pk", "title", "body", "i18n")
         }
         for row in rows:
             base = (
@@ -180,3 +187,7 @@ class ConsentsRetention(_Files):
                 consent.delete()
                 result.rows_deleted += 1
         return result
+
+
+retention_types.register(DocumentsRetention())
+retention_types.register(ConsentsRetention())

@@ -9,13 +9,11 @@ class NotificationsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from audit import services as audit
-        from config.registries import retention_types
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from tenancy.models import Organization
         from visitors import invitations
 
         from . import outbox
-        from .lifecycle import SendLogRetention
         from .signals import install_defaults, seed_demo
 
         for event in outbox.EVENTS:
@@ -25,7 +23,6 @@ class NotificationsConfig(AppConfig):
         invitations.sender = outbox.send_invitation
         post_save.connect(install_defaults, sender=Organization, dispatch_uid="notifications-defaults")
         seed_demo_hooks.append(seed_demo)
-        retention_types.register(SendLogRetention())
         from config.registries import home_summaries
 
         from .summary import FailedSends

@@ -8,11 +8,8 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from config.registries import retention_types
-
-        from .retention import ExportFilesRetention
-
         # Each app that owns data registers its datasets (and dashboard figures)
         # in its own `exports.py`; the reports app imports none of them by name.
+        # The export files' retention type is in reports/retention.py, found by
+        # the retention app.
         autodiscover_modules("exports")
-        retention_types.register(ExportFilesRetention())

@@ -1,11 +1,12 @@
-"""Export files as a retention data type (config.registries): a policy on
+"""Export files as a retention data type (config.registries; registered at
+import, which the retention app does at start-up): a policy on
 "export_files" can remove them sooner than their expiry. Both anonymising and
 deleting remove the file (an export file is nothing but personal data); deleting
 also removes the job row. Files are checked gone before a row changes."""
 
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import PurgeResult, RetentionType
+from config.registries import PurgeResult, RetentionType, retention_types
 
 from .models import ExportJob, JobStatus
 from .services import export_storage
@@ -14,6 +15,7 @@ from .services import export_storage
 class ExportFilesRetention(RetentionType):
     key = "export_files"
     label = _("Export files")
+    order = 40
     timestamp_field = "created_at"
     site_field = None
     default_consultation_days = 7
@@ -53,3 +55,6 @@ class ExportFilesRetention(RetentionType):
                 job.delete()
                 result.rows_deleted += 1
         return result
+
+
+retention_types.register(ExportFilesRetention())

@@ -18,7 +18,15 @@ from tenancy.permissions import ADMIN, COMPLIANCE, roles
 
 from . import policies, purge, reports, services, subjects
 from .holds import validate_data_types
-from .models import Action, LegalHold, PurgeRun, RequestKind, RetentionPolicy, SubjectRequest
+from .models import (
+    Action,
+    LegalHold,
+    PurgeRun,
+    RequestKind,
+    RetentionPolicy,
+    SubjectRequest,
+    person_model,
+)
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -110,9 +118,7 @@ class PolicyViewSet(viewsets.ModelViewSet):
 
 class VisitorField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
-        from visitors.models import Visitor
-
-        return Visitor.objects.all()
+        return person_model().objects.all()
 
 
 class HoldSerializer(serializers.ModelSerializer):
@@ -364,9 +370,7 @@ class SubjectRequestSerializer(serializers.ModelSerializer):
         return value
 
     def validate_visitor_ids(self, value):
-        from visitors.models import Visitor
-
-        found = set(Visitor.objects.filter(pk__in=value).values_list("pk", flat=True))
+        found = set(person_model().objects.filter(pk__in=value).values_list("pk", flat=True))
         if set(value) - found:
             raise serializers.ValidationError(_("Unknown visitor."))
         return value
@@ -405,17 +409,7 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
     @action(detail=True)
     def matches(self, request, pk=None):
         subject = self.get_object()
-        visitors = [
-            {
-                "id": v.pk,
-                "first_name": v.first_name,
-                "last_name": v.last_name,
-                "email": v.email,
-                "company": v.company,
-            }
-            for v in subjects.matching_visitors(subject)[:50]
-        ]
-        return Response({"visitors": visitors, "rows": subjects.targets(subject)})
+        return Response({"visitors": subjects.candidates(subject), "rows": subjects.targets(subject)})
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, url_path="export.zip", url_name="export")

@@ -6,18 +6,16 @@ class RetentionConfig(AppConfig):
     verbose_name = "Retention"
 
     def ready(self):
-        from config.registries import retention_types
+        from django.utils.module_loading import autodiscover_modules
 
-        from . import lookups  # noqa: F401  (registers `__any_of`)
-        from .archive import install as install_consultation_filter
-        from .types import JournalRetention, VisitorIdentitiesRetention, VisitsRetention
-
-        retention_types.register(VisitsRetention())
-        retention_types.register(VisitorIdentitiesRetention())
-        retention_types.register(JournalRetention())
-        install_consultation_filter()
+        from config import lookups  # noqa: F401  (registers `__any_of`)
         from config.registries import home_summaries
 
+        from .archive import install as install_consultation_filter
         from .summary import PurgeRuns
 
+        # Each app that owns data registers its retention data types and how a
+        # person's rows are found, in its own `retention.py` and `subjects.py`.
+        autodiscover_modules("retention", "subjects")
+        install_consultation_filter()
         home_summaries.register(PurgeRuns())

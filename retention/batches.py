@@ -22,7 +22,7 @@ from django.db import connections
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-from .lookups import IdArray
+from config.lookups import IdArray
 
 
 @dataclass

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from config.registries import retention_types
 
 from . import policies
-from .models import Action, RequestKind
+from .models import Action, RequestKind, person_model
 
 
 class PolicyForm(forms.Form):
@@ -56,12 +56,10 @@ class HoldForm(forms.Form):
         self.fields["data_types"].choices = type_choices()
 
     def clean_visitor(self):
-        from visitors.models import Visitor
-
         value = self.cleaned_data["visitor"]
         if value is None:
             return None
-        visitor = Visitor.objects.filter(pk=value).first()
+        visitor = person_model().objects.filter(pk=value).first()
         if visitor is None:
             raise forms.ValidationError(_("Unknown visitor."))
         return visitor

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.registries import retention_types
+from config.registries import retention_types, subject_sources
 
 from .models import LegalHold
 
@@ -26,21 +26,14 @@ def active_holds(today=None) -> list[LegalHold]:
 
 
 def visitor_q(rtype, visitor_ids) -> Q | None:
-    """Rows of `rtype` about these visitors, or None when the type holds no
-    link to a person (the journal)."""
-    from visitors.models import Visit
-
-    visitor_ids = list(visitor_ids)
+    """Rows of `rtype` about these visitors, as the type's app finds them
+    (its subject source, else its `visitor_field`), or None when the type holds
+    no link to a person (the journal)."""
+    source = subject_sources.get(rtype.key)
+    if source is not None:
+        return source.about(visitor_ids)
     if rtype.visitor_field:
-        return Q(**{f"{rtype.visitor_field}__in": visitor_ids})
-    fields = {f.name: f for f in rtype.queryset().model._meta.get_fields()}
-    if "visitor" in fields:
-        return Q(visitor_id__in=visitor_ids)
-    visits = Visit.objects.filter(visitor_id__in=visitor_ids).values("pk")
-    if "visit" in fields and fields["visit"].is_relation:
-        return Q(visit_id__in=visits)
-    if "visit_id" in fields:
-        return Q(visit_id__in=visits)
+        return Q(**{f"{rtype.visitor_field}__in": list(visitor_ids)})
     return None
 
 

@@ -94,6 +94,13 @@ class LegalHold(models.Model):
         return _("Legal hold #%(id)s") % {"id": self.pk}
 
 
+def person_model():
+    """The model of the people a hold or a request names (the visitors app's),
+    read from the hold's foreign key rather than imported: this app imports no
+    domain app, and the key is what protects a held person from deletion."""
+    return LegalHold._meta.get_field("visitor").related_model
+
+
 class RunKind(models.TextChoices):
     NIGHTLY = "nightly", _("Nightly")
     MANUAL = "manual", _("Manual")

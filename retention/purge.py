@@ -26,12 +26,12 @@ from django.utils import timezone
 from django_scopes import scope
 
 from audit import services as audit
+from config.lookups import IdArray, id_array
 from config.registries import ANONYMISED_MARKERS, PurgeResult, RetentionType, retention_types
 from tenancy.scope import tenant_scope
 
 from . import batches, policies
 from .holds import active_holds, held_q
-from .lookups import IdArray, id_array
 from .models import Action, ErasureRecord, PurgeProgress, PurgeRun, RunKind, RunStatus
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ def _step(organization, progress_id, on_batch) -> bool:
         # Outside any transaction of ours: the owner connection's transaction
         # must not wait on a row lock this connection holds.
         with scope(organization=organization):
-            finished = rtype.purge_batch(progress, held, batch_size())
+            finished = rtype.purge_batch(progress, held, batch_size(), record_batch)
         if finished:
             with tenant_scope(organization):
                 _finish_progress(PurgeProgress.objects.select_for_update().get(pk=progress_id), rtype, held)

@@ -20,6 +20,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from audit.labels import action_label, colon, data_type_label
+from config.fonts import BOLD, REGULAR, ensure_fonts
 from sites.models import Site
 
 from .purge import figures
@@ -110,8 +111,6 @@ def report_pdf(run) -> bytes:
     """Table cells are Paragraphs in columns wide enough for their longest word
     (splitLongWords off): a cell wraps between words, never inside one. The
     digests, 64 characters without a space, have a table of their own."""
-    from badges.fonts import BOLD, REGULAR, ensure_fonts
-
     font_file = ensure_fonts()
     header, rows = _rows(run)
     buffer = io.BytesIO()

@@ -1,5 +1,10 @@
 """Data-subject requests: finding a person across the data types, exporting
-what we hold about them (access), erasing it (erasure) with a purge's proof."""
+what we hold about them (access), erasing it (erasure) with a purge's proof.
+
+The workflow is this app's (request, deadline, archive, erasure run, holds);
+who the person is and which rows are theirs, the apps that hold the data say
+(`config.registries.subject_people` and `subject_sources`, from their
+`subjects.py`); the rows' export, files and erasure are their retention types'."""
 
 import calendar
 import csv
@@ -7,24 +12,20 @@ import datetime
 import io
 import json
 import logging
-import re
-import unicodedata
 import zipfile
 
 from django.db import transaction
-from django.db.models import CharField, F, Func, Q, Value
-from django.db.models.functions import Concat
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit import services as audit
-from config.registries import retention_types
+from config.registries import Identity, retention_types, subject_people, subject_sources
 
 from . import purge
 from .holds import active_holds, describe, hold_on
-from .models import RequestKind, RequestStatus, SubjectRequest
+from .models import RequestKind, RequestStatus, RunStatus, SubjectRequest
 
 log = logging.getLogger(__name__)
 
@@ -37,30 +38,10 @@ class SubjectHeld(Exception):
         super().__init__(_("Erasure refused: the data is under %(hold)s.") % {"hold": describe(hold)})
 
 
-def fold(text: str) -> str:
-    """Lower case without accents ("Hélène" → "helene"), as `vestibule_fold` does in SQL."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
-
-
-def digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")
-
-
 def one_month_after(day: datetime.date) -> datetime.date:
     """GDPR Art. 12(3): one month, the same day of the next month (or its last day)."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-class Fold(Func):
-    function = "vestibule_fold"
-    output_field = CharField()
-
-
-class Digits(Func):
-    template = "regexp_replace(%(expressions)s, '[^0-9]', '', 'g')"
-    output_field = CharField()
 
 
 @transaction.atomic
@@ -86,63 +67,40 @@ def create_request(
     return request
 
 
-def _phone_q(field, phone):
-    wanted = digits(phone)[-9:]  # the national number, whatever the prefix
-    return Q(**{f"{field}_digits__endswith": wanted}) if len(wanted) >= 6 else None
+def identity(request) -> Identity:
+    return Identity(full_name=request.full_name, email=request.email, phone=request.phone)
 
 
-def matching_visitors(request):
-    from visitors.models import Visitor
-
-    rows = Visitor.objects.annotate(
-        folded=Fold(Concat(F("first_name"), Value(" "), F("last_name"), output_field=CharField())),
-        phone_digits=Digits(F("phone")),
-    )
-    q = Q(pk__in=[])
-    if request.full_name.strip():
-        name_q = Q()
-        for token in fold(request.full_name).split():
-            name_q &= Q(folded__contains=token)
-        q |= name_q
-    if request.email:
-        q |= Q(email__iexact=request.email)
-    if request.phone and (phone_q := _phone_q("phone", request.phone)):
-        q |= phone_q
-    return rows.filter(q).exclude(anonymized_at__isnull=False)
+def candidates(request, limit: int = 50) -> list[dict]:
+    """The people the request may be about, for compliance to confirm (a
+    search can find namesakes): `id`, `first_name`, `last_name`, `email`, `company`."""
+    return subject_people.finder.candidates(identity(request), limit)
 
 
-def targets(request) -> dict[str, list[int]]:
-    """Ids per data type that belong to the person: the confirmed visitors (or
-    every match), their visits, and the rows linked to either."""
-    from visitors.models import Visit
+def person_ids(request) -> list[int]:
+    """The people compliance confirmed, or else every one the request names."""
+    return list(request.visitor_ids) or subject_people.finder.find(identity(request))
 
-    visitor_ids = list(request.visitor_ids) or list(matching_visitors(request).values_list("pk", flat=True))
-    visit_ids = list(Visit.objects.filter(visitor_id__in=visitor_ids).values_list("pk", flat=True))
-    found = {"visitor_identities": visitor_ids, "visits": visit_ids}
+
+def targets(request, people=None) -> dict[str, list[int]]:
+    """Ids per data type that belong to the person (`people`: their
+    `person_ids`): the people's own rows (their identities, their visits)
+    first, then each other type's rows, as its app finds them (its subject
+    source, else its `visitor_field`)."""
+    stated = identity(request)
+    people = person_ids(request) if people is None else people
+    found = subject_people.finder.own_rows(people)
     for rtype in retention_types:
         if rtype.key in found or rtype.key == "journal":
             continue
-        rows = rtype.queryset()
-        fields = {f.name for f in rows.model._meta.get_fields()}
-        q = Q(pk__in=[])
-        if "visitor" in fields:
-            q |= Q(visitor_id__in=visitor_ids)
-        if "visit" in fields or "visit_id" in fields:
-            q |= Q(visit_id__in=visit_ids)
-        if "signer_name" in fields and request.full_name.strip():
-            rows = rows.annotate(signer_folded=Fold(F("signer_name")))
-            name_q = Q()
-            for token in fold(request.full_name).split():
-                name_q &= Q(signer_folded__contains=token)
-            q |= name_q
-        if "recipient" in fields:
-            if request.email:
-                q |= Q(recipient__iexact=request.email)
-            if request.phone:
-                rows = rows.annotate(recipient_digits=Digits(F("recipient")))
-                if phone_q := _phone_q("recipient", request.phone):
-                    q |= phone_q
-        found[rtype.key] = list(rows.filter(q).values_list("pk", flat=True))
+        source = subject_sources.get(rtype.key)
+        if source is not None:
+            found[rtype.key] = source.rows(stated, people)
+        elif rtype.visitor_field:
+            rows = rtype.queryset().filter(**{f"{rtype.visitor_field}__in": people})
+            found[rtype.key] = list(rows.values_list("pk", flat=True))
+        else:
+            found[rtype.key] = []
     return found
 
 
@@ -152,10 +110,10 @@ def _plain(value):
     return value
 
 
-def collect(request) -> dict[str, list[dict]]:
-    """Every row about the person, field by field."""
+def collect(found: dict[str, list[int]]) -> dict[str, list[dict]]:
+    """Every row about the person (`found`: their `targets`), field by field."""
     out = {}
-    for key, ids in targets(request).items():
+    for key, ids in found.items():
         rtype = retention_types.get(key)
         if rtype is None or not ids:
             continue
@@ -168,13 +126,10 @@ def collect(request) -> dict[str, list[dict]]:
     return out
 
 
-def person_language(request, rows: dict) -> str:
+def person_language(request, people) -> str:
     """The language the person reads: their visitor record's, else their
     organization's."""
-    for row in rows.get("visitor_identities", []):
-        if row.get("language"):
-            return row["language"]
-    return request.organization.default_language or "fr"
+    return subject_people.finder.language(people) or request.organization.default_language or "fr"
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -196,10 +151,9 @@ def export_zip(request, *, by=None) -> bytes:
     what the archive holds, one JSON file with everything, one CSV per data
     type, and each file once, in its data type's folder, named after what it
     is (`consentements/2026-11-29-regles-de-securite.pdf`)."""
-    from documents import storage
-
-    rows = collect(request)
-    language = person_language(request, rows)
+    people = person_ids(request)
+    rows = collect(targets(request, people))
+    language = person_language(request, people)
     buffer = io.BytesIO()
     taken: set[str] = set()
     listing: list[tuple[str, int, list[str]]] = []
@@ -207,7 +161,6 @@ def export_zip(request, *, by=None) -> bytes:
     with translation.override(language), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         data_name = _unique(slugify(_("all the data")) + ".json", taken)
         archive.writestr(data_name, json.dumps(rows, indent=2, ensure_ascii=False, default=str))
-        store = storage.document_storage()
         for key, items in rows.items():
             if not items:
                 continue
@@ -225,9 +178,8 @@ def export_zip(request, *, by=None) -> bytes:
                 # A signature shared by several consents signed at once goes in once.
                 if storage_key in written_keys:
                     continue
-                try:
-                    content = storage.read(store, storage_key)
-                except (OSError, *storage.STORAGE_ERRORS):
+                content = rtype.read_subject_file(storage_key)
+                if content is None:
                     log.warning("file %s of request %s is missing from storage", storage_key, request.pk)
                     continue
                 written_keys.add(storage_key)
@@ -299,8 +251,6 @@ def erase(request, *, by=None):
 
     Refused (the hold named) when any of their data is under a legal hold: the
     request is marked refused, which the deadline report shows."""
-    from .models import RunStatus
-
     found = targets(request)
     holds = active_holds()
     for key, ids in found.items():
@@ -335,11 +285,3 @@ def erasure_completed(run) -> None:
         request.phone = ""
     request.save()
     audit.record("retention.request_completed", target=request, data={"run": run.pk})
-
-
-@transaction.atomic
-def complete_access(request) -> None:
-    request.status = RequestStatus.DONE
-    request.completed_at = timezone.now()
-    request.save(update_fields=["status", "completed_at"])
-    audit.record("retention.request_completed", target=request, data={})

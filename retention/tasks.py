@@ -1,16 +1,17 @@
-"""Celery tasks: thin, each receives an organization id."""
+"""Celery tasks: thin, each receives an organization id (`tenancy.tasks`: a
+tenant task needs its organization's id, a platform task says it has none)."""
 
-from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
+from tenancy.tasks import platform_task, tenant_task
 
 from . import purge, services
 
 
-@shared_task(name="retention.schedule_nightly")
+@platform_task(name="retention.schedule_nightly")
 def schedule_nightly() -> int:
     """Every 15 minutes: start the nightly purge of each organization whose local
     03:00 has come today, and restart runs a dead worker left behind."""
@@ -27,6 +28,7 @@ def schedule_nightly() -> int:
     return queued
 
 
-@shared_task(name="retention.purge_organization", acks_late=True)
+# steps: an advisory lock per organization, then small transactions per batch.
+@tenant_task(steps=True, name="retention.purge_organization", acks_late=True)
 def purge_organization(organization_id: int) -> list[int]:
     return purge.run_pending(organization_id)

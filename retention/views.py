@@ -187,7 +187,7 @@ def request_detail(request, pk):
     found = subjects.targets(subject) if subject.status == "open" else {}
     context = {
         "subject": subject,
-        "visitors": list(subjects.matching_visitors(subject)[:50]) if subject.status == "open" else [],
+        "visitors": subjects.candidates(subject) if subject.status == "open" else [],
         "found": {_label(k): len(v) for k, v in found.items()},
     }
     return render(request, "retention/request_detail.html", context)

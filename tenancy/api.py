@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from .auth import lockout_message
 from .models import ApiToken, Membership, Organization, Role
 from .scope import tenant_scope
 from .tokens import create_token, revoke_token
@@ -53,8 +54,6 @@ def obtain_token(request):
     user = authenticate(request._request, email=data["email"], password=data["password"])
     if user is None:
         if getattr(request._request, "axes_locked_out", False):
-            from .auth import lockout_message
-
             return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return refused
     org = Organization.objects.filter(slug=data["organization"]).first()

@@ -6,6 +6,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
+        # Imported when the app registry is ready: they load models.
         from django.db.models.signals import post_migrate
 
         from config.serializers import bound_model_dates

@@ -1,5 +1,6 @@
 """Login throttling (django-axes) and the journaling of sign-in events."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,8 +16,6 @@ def axes_username(request, credentials):
 
 
 def lockout_message() -> str:
-    from django.conf import settings
-
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return _("Too many failed sign-ins: this account is locked for %(minutes)s minutes.") % {
         "minutes": minutes

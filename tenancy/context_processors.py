@@ -1,4 +1,5 @@
 from .models import Role
+from .services import memberships_of
 
 
 def tenancy(request):
@@ -6,8 +7,6 @@ def tenancy(request):
     user = getattr(request, "user", None)
     others = []
     if membership is not None and user is not None and user.is_authenticated:
-        from .services import memberships_of
-
         others = memberships_of(user) if request.method == "GET" else []
     return {
         "membership": membership,

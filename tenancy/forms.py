@@ -2,9 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from sites.models import Site
-
 from .models import Role
+from .perimeter import perimeter
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -23,7 +22,7 @@ class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     sites = forms.ModelMultipleChoiceField(
         label=_("Sites (perimeter)"),
-        queryset=Site.objects.none(),
+        queryset=None,
         required=False,
         help_text=_("Empty: every site for administrators and compliance, none for reception."),
     )
@@ -31,7 +30,7 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sites"].queryset = Site.objects.all()
+        self.fields["sites"].queryset = perimeter.every_site()
 
 
 class TokenForm(forms.Form):

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from django.db import connections, transaction
 from django_scopes import scope, scopes_disabled
 
+from .models import Organization
+
 ORG_SETTING = "app.organization_id"
 USER_SETTING = "app.user_id"
 
@@ -28,10 +30,6 @@ def current_setting(name: str, using: str = "default") -> str | None:
         return cursor.fetchone()[0]
 
 
-def _org_id(organization) -> int:
-    return organization if isinstance(organization, int) else organization.pk
-
-
 @contextmanager
 def tenant_scope(organization, *, user=None, using: str = "default", savepoint: bool = True):
     """Run the block as work for one organization, in one transaction.
@@ -41,8 +39,6 @@ def tenant_scope(organization, *, user=None, using: str = "default", savepoint: 
     3. Activates the django-scopes scope so tenant managers filter by organization.
     On leaving, the previous organization is put back, so scopes nest.
     """
-    from .models import Organization
-
     org = organization
     if isinstance(organization, int):
         org = Organization.objects.get(pk=organization)

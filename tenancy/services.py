@@ -4,10 +4,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from audit import services as audit
-
+from .journal import journal
 from .models import Membership, Organization
-from .scope import tenant_scope
+from .scope import tenant_scope, user_context
 
 User = get_user_model()
 
@@ -27,7 +26,7 @@ def create_organization(
         if user is None:
             user = User.objects.create_user(admin_email, admin_password)
         with tenant_scope(org):
-            audit.record("organization.created", target=org)
+            journal.record("organization.created", target=org)
             add_member(organization=org, user=user, role="admin")
     return org
 
@@ -36,7 +35,7 @@ def add_member(*, organization, user, role: str, sites=()) -> Membership:
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     if sites:
         membership.sites.set(sites)
-    audit.record(
+    journal.record(
         "membership.created",
         target=membership,
         data={"user_id": user.pk, "role": role, "site_ids": sorted(s.pk for s in sites)},
@@ -67,15 +66,13 @@ def change_membership(
         "is_active": membership.is_active,
     }
     if before != after:
-        audit.record("membership.changed", target=membership, data={"before": before, "after": after})
+        journal.record("membership.changed", target=membership, data={"before": before, "after": after})
     return membership
 
 
 def memberships_of(user) -> list[Membership]:
     """A user's memberships across organizations (organization switcher). Read
     through the row-level security policy that lets a user see their own rows."""
-    from .scope import user_context
-
     with user_context(user):
         return list(
             Membership.objects.select_related("organization")
@@ -89,7 +86,7 @@ def journal_for_user_orgs(user, verb: str, data: dict | None = None) -> None:
     tenant's admins see attempts on their own people."""
     for membership in memberships_of(user):
         with tenant_scope(membership.organization):
-            audit.record(verb, target=("tenancy.user", user.pk), data=data or {})
+            journal.record(verb, target=("tenancy.user", user.pk), data=data or {})
 
 
 def find_user(email: str):

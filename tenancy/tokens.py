@@ -3,8 +3,7 @@
 from django.db import connection
 from django.utils import timezone
 
-from audit import services as audit
-
+from .journal import journal
 from .models import ApiToken, hash_token
 
 
@@ -30,7 +29,7 @@ def create_token(*, membership, name: str = "") -> tuple[ApiToken, str]:
         prefix=key[:12],
         key_hash=hash_token(key),
     )
-    audit.record("auth.token_created", target=token, data={"membership_id": membership.pk})
+    journal.record("auth.token_created", target=token, data={"membership_id": membership.pk})
     return token, key
 
 
@@ -38,4 +37,4 @@ def revoke_token(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record("auth.token_revoked", target=token, data={"membership_id": token.membership_id})
+        journal.record("auth.token_revoked", target=token, data={"membership_id": token.membership_id})

@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.registries import home_summaries
-from sites.models import Site
 
 from . import ratelimit
 from .context import client_ip
 from .forms import EmailAuthenticationForm, MembershipForm, TokenForm
 from .middleware import SESSION_KEY, SESSION_ORG_KEY
 from .models import ApiToken, Membership, Role
+from .perimeter import perimeter
 from .permissions import get_for_member, member_required
 from .services import change_membership, memberships_of
 from .tokens import create_token, revoke_token
@@ -98,7 +98,7 @@ def home(request):
     if request.membership.role in (Role.ADMIN, Role.COMPLIANCE):
         for summary in sorted(home_summaries, key=lambda s: s.order):
             items += summary.items(request.membership)
-    context = {"site_count": Site.objects.count(), "attention": items}
+    context = {"site_count": perimeter.every_site().count(), "attention": items}
     return render(request, "tenancy/home.html", context)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sites.models import Site
+from sites.models import Desk, Site
 from tenancy.models import Membership, Organization
 from tenancy.scope import tenant_scope
 
@@ -40,6 +40,11 @@ def test_seed_demo_creates_two_orgs_and_is_idempotent():
     acme = Organization.objects.get(slug="acme")
     with tenant_scope(acme):
         assert Site.objects.count() == 2
+        # The sites app's demo hook: the sites, their desks, reception's perimeter.
+        assert Desk.objects.count() == 4
+        reception = Membership.objects.get(role="reception")
+        assert [s.name for s in reception.sites.all()] == ["Lyon — Siège"]
+        assert not Membership.objects.get(role="admin").site_ids
         assert set(Membership.objects.values_list("role", flat=True)) == {
             "admin",
             "reception",

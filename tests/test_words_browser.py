@@ -126,10 +126,10 @@ def test_g_every_menu_entry_opens_in_words(live_server, demo, role, language):
 def test_e_compliance_archive_with_a_reason_data_subject_search_then_erasure(live_server, demo):
     from config.registries import retention_types
     from retention.models import SubjectRequest
-    from retention.subjects import matching_visitors
     from tenancy.models import Organization
     from tenancy.scope import tenant_scope
     from visitors.models import Visit, Visitor
+    from visitors.subjects import matching_visitors
 
     organization = Organization.objects.get(slug=SLUG)
     with tenant_scope(organization):

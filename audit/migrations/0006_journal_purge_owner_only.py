@@ -7,7 +7,7 @@ erase another organization's journal and move its checkpoint. Now:
    trigger, so in any other role's hands it deletes nothing.
 2. Nobody but its owner may execute it (no grant; tenancy.grants revokes PUBLIC's).
 3. It refuses an organization other than the transaction's `app.organization_id`,
-   which retention/journal.py sets on the owner connection before calling it.
+   which audit/retention.py (the journal purge) sets on the owner connection before calling it.
 """
 
 from django.db import migrations

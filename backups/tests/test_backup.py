@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -138,7 +139,7 @@ from backups import crypto
 key = crypto.parse_keys("k1:" + base64.b64encode(b"1" * 32).decode())[0]
 tracemalloc.start()
 with open(sys.argv[1], "wb") as sink:
-    writer = crypto.Encryptor(sink, key)
+    writer = getattr(crypto, sys.argv[3])(sink, key)
     block = b"v" * 65536
     for _ in range(int(sys.argv[2])):
         writer.write(block)
@@ -147,27 +148,75 @@ print(tracemalloc.get_traced_memory()[1])
 """
 
 
-def test_encryption_is_streamed_in_chunks_and_detects_tampering(tmp_path):
+def _peak(path, blocks, encryptor):
     import subprocess
     import sys
 
     from django.conf import settings
 
+    # Measured in a process of its own: this one runs the S3 server's threads.
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), str(blocks), encryptor],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    return int(done.stdout)
+
+
+def test_age_encryption_is_streamed_and_detects_tampering(tmp_path):
+    key = crypto.parse_keys(f"k1:{KEY_1}")[0]
+    path = tmp_path / "big.age"
+    small, large = _peak(path, 32, "Encryptor"), _peak(path, 480, "Encryptor")  # 2 MiB, then 30 MiB
+    assert large < 8 * 1024 * 1024
+    assert large - small < 1024 * 1024  # memory does not grow with the size
+    data = path.read_bytes()
+    assert data.startswith(crypto.AGE_MAGIC)
+    with open(path, "rb") as stream:
+        assert sum(len(c) for c in crypto.decrypt_stream(stream, key)) == 480 * 65536
+    cases = {
+        "truncated": data[: len(data) // 2],
+        "flipped": data[:-100] + bytes([data[-100] ^ 1]) + data[-99:],
+    }
+    for name, broken in cases.items():
+        path.write_bytes(broken)
+        with open(path, "rb") as stream, pytest.raises(crypto.IntegrityError):
+            for _chunk in crypto.decrypt_stream(stream, key):
+                pass
+        assert name
+
+
+@pytest.mark.skipif(
+    not shutil.which("age"), reason="the `age` command is not installed (apt-get install age)"
+)
+def test_an_age_backup_decrypts_with_the_age_command(tmp_path):
+    """What an operator does without our code: the key's identity from
+    `manage.py backup --age-identity`, then `age -d -i`."""
+    import subprocess
+
+    out = io.StringIO()
+    call_command("backup", "--age-identity", "k1", stdout=out)
+    identity = tmp_path / "k1.age-identity"
+    identity.write_text(out.getvalue())
+    key = crypto.find_key("k1")
+    path = tmp_path / "part.age"
+    with open(path, "wb") as sink:
+        writer = crypto.Encryptor(sink, key)
+        writer.write(b"SELECT 1;\n" * 10000)
+        writer.close()
+    done = subprocess.run(["age", "-d", "-i", str(identity), str(path)], capture_output=True, check=True)
+    assert done.stdout == b"SELECT 1;\n" * 10000
+
+
+def test_old_format_encryption_is_streamed_in_chunks_and_detects_tampering(tmp_path):
     key = crypto.parse_keys(f"k1:{KEY_1}")[0]
     path = tmp_path / "big.enc"
 
-    def peak(blocks):
-        # Measured in a process of its own: this one runs the S3 server's threads.
-        done = subprocess.run(
-            [sys.executable, "-c", MEASURE, str(path), str(blocks)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=settings.BASE_DIR,
-        )
-        return int(done.stdout)
-
-    small, large = peak(32), peak(480)  # 2 MiB, then 30 MiB
+    small, large = (
+        _peak(path, 32, "LegacyEncryptor"),
+        _peak(path, 480, "LegacyEncryptor"),
+    )  # 2 MiB, then 30 MiB
     assert large < 8 * 1024 * 1024
     assert large - small < 1024 * 1024  # memory does not grow with the size
     with open(path, "rb") as stream:
@@ -192,9 +241,10 @@ def test_encryption_is_streamed_in_chunks_and_detects_tampering(tmp_path):
 def test_wrong_key_is_told_apart_from_corruption(tmp_path):
     good, bad = crypto.parse_keys(f"k1:{KEY_1}")[0], crypto.Key("k1", b"3" * 32)
     path = tmp_path / "x.enc"
-    with open(path, "wb") as sink:
-        writer = crypto.Encryptor(sink, good)
-        writer.write(b"hello")
-        writer.close()
-    with open(path, "rb") as stream, pytest.raises(crypto.BackupKeyError, match="not the key"):
-        list(crypto.decrypt_stream(stream, bad))
+    for encryptor in (crypto.Encryptor, crypto.LegacyEncryptor):
+        with open(path, "wb") as sink:
+            writer = encryptor(sink, good)
+            writer.write(b"hello")
+            writer.close()
+        with open(path, "rb") as stream, pytest.raises(crypto.BackupKeyError, match="not the key"):
+            list(crypto.decrypt_stream(stream, bad))

@@ -28,6 +28,11 @@ def test_drill_restores_into_a_scratch_server_and_runs_the_journey(data, orgs):
     for name in ("journals", "attachments", "badge_numbers", "journey"):
         assert checks[name]["ok"], checks[name]
     assert "found in the CSV export" in checks["journey"]["detail"]
+    assert checks["age_command"]["ok"], checks["age_command"]
+    if shutil.which("age"):
+        assert "decrypted by `age`" in checks["age_command"]["detail"]
+    else:
+        assert "not installed" in checks["age_command"]["detail"]
     assert report.rto_seconds > 0 and report.rpo_seconds >= 0
     assert "RTO" in out.getvalue()
     run = BackupRun.objects.get()

@@ -78,6 +78,39 @@ def test_restore_to_staging_replays_erasures_and_checks(data, orgs, staging, tmp
         )
 
 
+def test_a_backup_in_the_format_before_age_still_restores(data, staging, tmp_path, monkeypatch):
+    """Backups sealed with our own AES-GCM format (header b"VSTB1") before the
+    move to age are told by their header and restore as before."""
+    from backups import crypto
+
+    with monkeypatch.context() as patched:
+        patched.setattr(crypto, "Encryptor", crypto.LegacyEncryptor)
+        call_command("backup", "--destination", "local", stdout=io.StringIO())
+    run = BackupRun.objects.get()
+    assert run.status == "ok", (run.status, run.error, run.report)
+    local = tmp_path / "old-format"
+    local.mkdir()
+    from backups import archive
+
+    archive.fetch(run.backup_id, local)
+    with open(local / archive.MANIFEST, "rb") as stream:
+        assert stream.read(5) == crypto.MAGIC
+    call_command(
+        "restore",
+        "--id",
+        run.backup_id,
+        "--database-url",
+        staging.url(),
+        "--media-root",
+        str(tmp_path / "staging-media"),
+        stdout=io.StringIO(),
+    )
+    report = DrillReport.objects.get(kind="restore")
+    assert report.ok, report.checks
+    with staging.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM visitors_visit").fetchone()[0] == 6
+
+
 def test_restore_over_the_live_database_needs_flag_and_typed_name(data, tmp_path):
     live = pgtools.owner_target()
     call_command("backup", "--destination", "local", stdout=io.StringIO())

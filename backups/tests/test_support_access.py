@@ -148,3 +148,53 @@ def test_no_backup_at_all_is_said_as_such(db, orgs, client_for):
         "aucune sauvegarde n&#x27;a encore été faite" in body
         or "aucune sauvegarde n'a encore été faite" in body
     )
+
+
+def test_admin_ends_support_access_early_after_confirming_and_it_is_journaled(
+    window, orgs, client_for, support
+):
+    ticket = _ticket(orgs.a, point_in_time=window - datetime.timedelta(days=1))
+    admin = client_for(orgs.a.members["admin"])
+    admin.post(reverse("restore_ticket", kwargs={"pk": ticket.pk}), {"action": "grant", "hours": "4"})
+    url = reverse("restore_ticket_end_access", kwargs={"pk": ticket.pk})
+    assert url in admin.get(reverse("restore_ticket", kwargs={"pk": ticket.pk})).content.decode()
+    # A GET only asks for confirmation: the access still holds.
+    assert "confirm-end-access" in admin.get(url).content.decode()
+    with tenant_scope(orgs.a.org):
+        assert SupportGrant.objects.get(ticket=ticket).revoked_at is None
+    # Compliance reads the ticket but may not end the access.
+    assert client_for(orgs.a.members["compliance"]).post(url).status_code == 403
+    page = admin.post(url, follow=True)
+    assert "a pris fin" in _messages(page)
+    with tenant_scope(orgs.a.org):
+        grant = SupportGrant.objects.get(ticket=ticket)
+        assert grant.revoked_at is not None
+        entry = JournalEntry.objects.get(verb="support.access_revoked")
+        assert entry.data == {"ticket": ticket.pk, "grant": grant.pk}
+        assert entry.actor_id == orgs.a.members["admin"].user_id
+    # Support is refused from then on, as after an expiry.
+    page = support.post(
+        reverse("support_ticket", kwargs={"pk": ticket.pk}), {"action": "preview"}, follow=True
+    )
+    assert "a pris fin" in _messages(page) or "ended" in _messages(page)
+
+
+def test_support_ends_its_own_access_and_only_its_own(window, orgs, client_for, support):
+    other = get_user_model().objects.create_user("support2@vestibule.test", "pw", is_platform_support=True)
+    ticket = _ticket(orgs.a, point_in_time=window - datetime.timedelta(days=1))
+    client_for(orgs.a.members["admin"]).post(
+        reverse("restore_ticket", kwargs={"pk": ticket.pk}), {"action": "grant", "hours": "4"}
+    )
+    url = reverse("support_ticket_end_access", kwargs={"pk": ticket.pk})
+    assert url in support.get(reverse("support_ticket", kwargs={"pk": ticket.pk})).content.decode()
+    assert "confirm-end-access" in support.get(url).content.decode()
+    page = support.post(url, follow=True)
+    assert "a pris fin" in _messages(page) or "has ended" in _messages(page)
+    with tenant_scope(orgs.a.org):
+        mine = SupportGrant.objects.get(ticket=ticket, user=support.user)
+        theirs = SupportGrant.objects.get(ticket=ticket, user=other)
+        assert mine.revoked_at is not None and theirs.revoked_at is None
+        entry = JournalEntry.objects.get(verb="support.access_revoked")
+        assert entry.data == {"ticket": ticket.pk, "grant": mine.pk}
+    # An organization's member is never support, whatever their role.
+    assert client_for(orgs.a.members["admin"]).post(url).status_code == 403

@@ -9,9 +9,10 @@ from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from badges import compose, fonts, images, rendering, services
+from badges import compose, images, rendering, services
 from badges.models import BadgePrint
 from badges.rendering import fit_text
+from config import fonts
 
 from .conftest import decode_qr, on_site, pdf_text, rasterise
 

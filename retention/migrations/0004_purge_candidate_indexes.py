@@ -5,7 +5,7 @@ exactly those rows, in that order, per organization. Rows leave the index once
 anonymised: a nightly run reads only what is left to do, never the years of
 rows already done, whatever the size of the table.
 
-The predicates repeat the types' `pending()` filters (retention/types.py,
+The predicates repeat the types' `pending()` filters (visitors/retention.py,
 documents/retention.py); a test checks that the planner can still use each
 index for the purge's query (retention/tests/test_batches.py).
 

@@ -87,7 +87,7 @@ def die_on_batch(monkeypatch, n: int, *, after_changes: bool = False):
     """Kill the visits' anonymisation at its `n`-th batch, before it changes any
     row or (`after_changes`) once it has, before the commit. Returns a function
     that puts the real anonymisation back."""
-    from retention.types import VisitsRetention
+    from visitors.retention import VisitsRetention
 
     real = VisitsRetention.anonymise
     calls = {"n": 0}

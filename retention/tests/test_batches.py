@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from config.lookups import IdArray
 from config.registries import retention_types
 from documents import storage
 from documents.models import Attachment
 from retention import batches, purge
-from retention.lookups import IdArray
 from retention.models import ErasureRecord, PurgeBatch, PurgeProgress
 from tenancy.scope import tenant_scope
 from visitors.models import Visit

@@ -11,9 +11,29 @@ class Command(BaseCommand):
         parser.add_argument("--destination", action="append", help="only this destination (repeatable)")
         parser.add_argument("--reencrypt", action="store_true", help="move older backups to the newest key")
         parser.add_argument("--new-key", metavar="ID", help="print a new key entry for BACKUP_KEYS and stop")
+        parser.add_argument(
+            "--age-identity",
+            metavar="ID",
+            help="print the age identity of the key ID (for `age -d -i FILE`) and stop",
+        )
         parser.add_argument("--if-none", action="store_true", help="only if no backup was made yet")
 
-    def handle(self, *args, destination=None, reencrypt=False, new_key=None, if_none=False, **options):
+    def handle(
+        self,
+        *args,
+        destination=None,
+        reencrypt=False,
+        new_key=None,
+        if_none=False,
+        age_identity=None,
+        **options,
+    ):
+        if age_identity:
+            try:
+                self.stdout.write(crypto.age_identity_text(crypto.find_key(age_identity)))
+            except crypto.BackupKeyError as exc:
+                raise CommandError(str(exc)) from exc
+            return
         if new_key:
             self.stdout.write(crypto.new_key_text(new_key))
             return

@@ -1,12 +1,13 @@
 """Demo data: two organizations, one user per role each. Other apps add their
 own demo rows through `seed_demo_hooks` (a list of callables taking an
-organization), so this command never imports them."""
+organization, run in its scope after the members exist), so this command never
+imports them: the sites app's hook comes first (sites, desks, reception's
+perimeter), the others' rows sit at those sites."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from sites import services as sites
 from tenancy.demo import DEMO, PASSWORD, ROLES, SUPPORT_EMAIL
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
@@ -40,28 +41,12 @@ class Command(BaseCommand):
                     name=spec["name"], slug=spec["slug"], default_language=spec["language"]
                 )
                 with tenant_scope(org):
-                    created = []
-                    for site_name, address, desks in spec["sites"]:
-                        site = sites.create_site(
-                            organization=org,
-                            name=site_name,
-                            address=address,
-                            language=spec["language"],
-                        )
-                        for desk in desks:
-                            sites.create_desk(site=site, name=desk)
-                        created.append(site)
                     for role in ROLES:
                         email = f"{role}@{spec['slug']}.demo"
                         user = User.objects.filter(email=email).first() or User.objects.create_user(
                             email, PASSWORD, full_name=f"{role.title()} {spec['name']}"
                         )
-                        add_member(
-                            organization=org,
-                            user=user,
-                            role=role,
-                            sites=created[:1] if role == "reception" else (),
-                        )
+                        add_member(organization=org, user=user, role=role)
                     for hook in seed_demo_hooks:
                         hook(org)
             self.stdout.write(f"{spec['slug']}: created")

@@ -1,9 +1,10 @@
-"""The send log as a retention data type. (Its CSV export dataset, "messages",
+"""The send log as a retention data type (registered at import, which the
+retention app does at start-up). (Its CSV export dataset, "messages",
 is registered by the reports app, which owns the dataset interface.)"""
 
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import PurgeResult, RetentionType
+from config.registries import PurgeResult, RetentionType, retention_types
 
 from .models import Message
 
@@ -11,6 +12,7 @@ from .models import Message
 class SendLogRetention(RetentionType):
     key = "send_log"
     label = _("E-mail/SMS send log")
+    order = 30
     timestamp_field = "created_at"
     site_field = "site_id"
 
@@ -28,3 +30,6 @@ class SendLogRetention(RetentionType):
     def delete(self, ids) -> PurgeResult:
         count, _by_model = Message.objects.filter(pk__in=list(ids)).delete()
         return PurgeResult(rows_deleted=count)
+
+
+retention_types.register(SendLogRetention())

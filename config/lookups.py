@@ -5,7 +5,10 @@ A purge batch filters on a thousand ids at a time; `__in` sends a thousand
 placeholders that the driver parses and binds one by one on every query, and
 even a list parameter is quoted element by element on the client (the
 connection binds client-side). The ids are therefore sent as the text of one
-array literal, `{1,2,3}`, that the server parses in one go."""
+array literal, `{1,2,3}`, that the server parses in one go.
+
+In `config` because the data types of the domain apps (`APP/retention.py`) use
+it as much as the purge does; importing this module registers the lookup."""
 
 from django.db.models import Field, ForeignObject, Lookup
 

@@ -1,6 +1,6 @@
-"""The retention data types this app owns: visits, visitor identities and the
-activity journal (documents, consents, the send log and export files are
-registered by their own apps).
+"""The retention data types of the visitors app: visits and visitor identities
+(config.registries; registered at import, which the retention app does at
+start-up).
 
 Anonymisation here is anonymisation in the GDPR sense: after it no field of the
 row, and no link from it, leads to a person. A visit keeps its site, desks,
@@ -9,7 +9,8 @@ loses its visitor and every free-text field; the visitor identity is blanked
 with fixed placeholders (no hash of the e-mail is kept: a hash of a known
 address is a link). The photos, signatures and attachments of the person are
 removed by the documents types, which the purge calls for the linked rows
-(`cascades`).
+(`cascades`); other apps' free text about a visit goes with it through
+`on_visits_anonymised` (badges' reprint reasons).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -18,11 +19,22 @@ from django.db.transaction import atomic
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import PurgeResult, RetentionType
+from config.lookups import IdArray
+from config.registries import PurgeResult, RetentionType, retention_types
 
-from .lookups import IdArray
+from .models import Visit, Visitor
 
 PLACEHOLDER = "[anonymised]"
+
+# Functions called with the ids (an IdArray) of the visits being anonymised, in
+# the same transaction: the apps above this one blank their own free text about
+# a visit (badges/retention.py).
+visit_anonymisers: list = []
+
+
+def on_visits_anonymised(func) -> None:
+    if func not in visit_anonymisers:
+        visit_anonymisers.append(func)
 
 
 def _text_fields(model, candidates) -> list[str]:
@@ -33,6 +45,7 @@ def _text_fields(model, candidates) -> list[str]:
 class VisitsRetention(RetentionType):
     key = "visits"
     label = _("Visits")
+    order = 50
     timestamp_field = "expected_until"
     site_field = "site_id"
     visitor_field = "visitor_id"
@@ -42,8 +55,6 @@ class VisitsRetention(RetentionType):
     cascades = (("documents", "visit_id"), ("consents", "visit_id"), ("send_log", "visit_id"))
 
     def __init__(self):
-        from visitors.models import Visit
-
         self.model = Visit
         self.free_text = _text_fields(
             Visit, ("notes", "cancellation_reason", "refusal_reason", "override_reason")
@@ -61,21 +72,12 @@ class VisitsRetention(RetentionType):
         return self.model.objects.filter(personal)
 
     def anonymise(self, ids) -> PurgeResult:
-        ids = IdArray(ids)  # used twice: turned into one array literal once
+        ids = IdArray(ids)  # used more than once: turned into one array literal once
         blank = dict.fromkeys(self.free_text, "")
         count = self.model.objects.filter(pk__any_of=ids).update(visitor=None, **blank)
-        self._blank_badge_prints(ids)
+        for anonymiser in visit_anonymisers:
+            anonymiser(ids)
         return PurgeResult(rows_anonymised=count)
-
-    def _blank_badge_prints(self, ids) -> None:
-        """A reprint reason is free text ("name misspelt: ..."): it goes with the visit."""
-        try:
-            from badges.models import BadgePrint
-        except ImportError:  # badges not installed
-            return
-        BadgePrint.objects.filter(visit_id__any_of=ids).exclude(reprint_reason="").update(
-            reprint_reason=PLACEHOLDER
-        )
 
     def delete(self, ids) -> PurgeResult:
         rows = self.model.objects.filter(pk__in=list(ids))
@@ -90,6 +92,7 @@ class VisitorIdentitiesRetention(RetentionType):
 
     key = "visitor_identities"
     label = _("Visitor identities")
+    order = 51
     timestamp_field = "created_at"
     visitor_field = "id"
     anonymised_field = "anonymized_at"
@@ -98,8 +101,6 @@ class VisitorIdentitiesRetention(RetentionType):
     cascades = (("documents", "visitor_id"), ("consents", "visitor_id"))
 
     def __init__(self):
-        from visitors.models import Visit, Visitor
-
         self.model = Visitor
         self.visit_model = Visit
 
@@ -162,34 +163,5 @@ class VisitorIdentitiesRetention(RetentionType):
         return PurgeResult(rows_deleted=len(ids))
 
 
-class JournalRetention(RetentionType):
-    """The activity journal. Entries are removed only as a prefix of the chain,
-    through the database's `audit_purge_journal` (retention/journal.py)."""
-
-    key = "journal"
-    label = _("Activity journal")
-    timestamp_field = "created_at"
-    site_field = "site_id"
-    default_consultation_days = 365
-    default_retention_days = 365
-    default_action = "delete"
-    actions = ("delete",)
-
-    def __init__(self):
-        from audit.models import JournalEntry
-
-        self.model = JournalEntry
-
-    def queryset(self):
-        return self.model.objects.all()
-
-    def purge_batch(self, progress, held_q, size):
-        from .journal import purge_journal_batch
-
-        return purge_journal_batch(progress, held_q, size)
-
-    def anonymise(self, ids) -> PurgeResult:  # pragma: no cover - refused by the policy
-        raise NotImplementedError("journal entries are deleted, never rewritten")
-
-    def delete(self, ids) -> PurgeResult:  # pragma: no cover - the purge calls purge_batch
-        raise NotImplementedError("journal entries are deleted through purge_batch")
+retention_types.register(VisitsRetention())
+retention_types.register(VisitorIdentitiesRetention())

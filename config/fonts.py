@@ -1,4 +1,5 @@
-"""The fonts badges are drawn with.
+"""The fonts badges and the purge reports are drawn with (shared here, in
+`config`, so that the retention app need not import badges).
 
 DejaVu covers French and every other Latin script (Œ, Ą, Ş...), which the PDF
 base-14 fonts do not. It comes from Debian's fonts-dejavu-core; without it we use
