@@ -30,8 +30,10 @@ FORBIDDEN_KEYS = {"name", "first_name", "last_name", "email", "phone", "company"
 
 def on(verb: str, handler: Handler, *, in_transaction: bool = False) -> None:
     """Subscribe to a verb ("*" for all). In-transaction handlers write what must
-    not be lost (outbox rows) atomically with the event; the others run after
-    commit, each in its own tenant scope, and may talk to the network."""
+    not be lost (outbox rows) atomically with the event, and nothing slow: they
+    run while the organization's journal head is locked (rendering and sending
+    belong after commit). The others run after commit, each in its own tenant
+    scope, and may talk to the network."""
     (_in_transaction if in_transaction else _after_commit)[verb].append(handler)
 
 

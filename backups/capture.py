@@ -179,6 +179,36 @@ def export_all() -> dict:
     return out
 
 
+# Documents written before translated content moved to django-modeltrans kept
+# each translated attribute in one field per language (`name_fr`, `name_en`).
+_PER_LANGUAGE_FIELDS = {"visitors.VisitType": ("name",), "documents.ConsentVersion": ("title", "body")}
+
+
+def _per_language_to_i18n(document: dict) -> dict:
+    """An older document in today's fields: `name_fr` (settings.LANGUAGE_CODE then)
+    becomes `name`, `name_en` goes into `i18n`. Natural keys keep their values;
+    a document of today is returned unchanged."""
+    models_ = document.get("models")
+    if not isinstance(models_, dict):
+        return document
+    for label, attributes in _PER_LANGUAGE_FIELDS.items():
+        for item in models_.get(label) or []:
+            fields = item.get("fields") if isinstance(item, dict) else None
+            if not isinstance(fields, dict):
+                continue
+            if not any(f"{attribute}_fr" in fields for attribute in attributes):
+                continue
+            i18n = {}
+            for attribute in attributes:
+                if f"{attribute}_fr" in fields:
+                    fields[attribute] = fields.pop(f"{attribute}_fr")
+                english = fields.pop(f"{attribute}_en", None)
+                if english:
+                    i18n[f"{attribute}_en"] = english
+            fields["i18n"] = i18n
+    return document
+
+
 def _check(document) -> dict:
     """The document's models, or CaptureError naming what is wrong with it
     before anything is touched."""
@@ -215,6 +245,7 @@ def _check(document) -> dict:
                 or not isinstance(item.get("many", {}), dict)
             ):
                 raise damaged
+    _per_language_to_i18n(document)
     return wanted
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from config.filters import ListFilterBackend
 from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, RECEPTION, get_for_member, roles
+from tenancy.responses import MadeAfterCommit
 from visitors.models import VisitType
 
 from . import capture, compose, selectors, services
@@ -27,8 +29,13 @@ PDF_BODY = OpenApiResponse(OpenApiTypes.BINARY, description="The PDF")
 CONFLICT = OpenApiResponse(description="not on site, or already printed (reprint instead)")
 
 
-def pdf_response(content: bytes, filename: str, status_code: int = 200) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf", status=status_code)
+def pdf_response(content: bytes | Callable[[], bytes], filename: str, status_code: int = 200) -> HttpResponse:
+    """`content` as a callable (`compose.drawing(...)`) is drawn after the
+    request's transaction (tenancy.responses): nothing stays locked meanwhile."""
+    if callable(content):
+        response = MadeAfterCommit(content, content_type="application/pdf", status=status_code)
+    else:
+        response = HttpResponse(content, content_type="application/pdf", status=status_code)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     # The desk shows the badge in an iframe of our own page; production denies
     # framing by default, so this response says SAMEORIGIN itself.
@@ -154,7 +161,8 @@ def template_preview(request, pk):
     """The saved template drawn with sample values (a full sheet for sheet presets)."""
     template = get_for_member(selectors.templates(), pk=pk)
     design = compose.design_of(template.current)
-    return pdf_response(compose.render_preview(design, design.preset.per_page), f"badge-template-{pk}.pdf")
+    badges = compose.preview_badges(design, design.preset.per_page)
+    return pdf_response(compose.drawing(badges, _("Badge preview")), f"badge-template-{pk}.pdf")
 
 
 class DraftSerializer(serializers.Serializer):
@@ -175,7 +183,9 @@ def draft_preview(request):
     except DjangoValidationError as exc:
         raise drf_errors(exc) from exc
     design = compose.draft_design(preset=preset, orientation=orientation, layout=layout)
-    return pdf_response(compose.render_preview(design), "badge-preview.pdf")
+    return pdf_response(
+        compose.drawing(compose.preview_badges(design), _("Badge preview")), "badge-preview.pdf"
+    )
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -268,7 +278,9 @@ def _print(request, visits, *, reason=""):
         )
     except services.BadgeError as exc:
         return conflict(exc)
-    response = pdf_response(compose.render_prints(prints), "badges.pdf", status.HTTP_201_CREATED)
+    # Read now (in the transaction), drawn after it commits.
+    drawing = compose.drawing(compose.recorded_badges(prints), _("Badges"))
+    response = pdf_response(drawing, "badges.pdf", status.HTTP_201_CREATED)
     response["X-Badge-Prints"] = ",".join(str(p.pk) for p in prints)
     return response
 
@@ -289,7 +301,9 @@ def visit_badge_pdf(request, pk):
             site=visit.site_id, desk=visit.arrived_desk_id, visit_type=visit.visit_type_id
         )
         version = template.current if template else None
-    return pdf_response(compose.render_visit(visit, version), f"badge-{visit.pk}.pdf")
+    return pdf_response(
+        compose.drawing(compose.visit_badges(visit, version), _("Badge")), f"badge-{visit.pk}.pdf"
+    )
 
 
 @extend_schema(request=PrintSerializer, responses={(201, "application/pdf"): PDF_BODY, 409: CONFLICT})

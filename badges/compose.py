@@ -2,10 +2,14 @@
 version, `BadgeData` per visit (its variables, QR code, colour, photo)."""
 
 import zoneinfo
+from collections.abc import Callable
+from functools import partial
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from config import translated
 
 from . import images, rendering
 from .layout import default_layout
@@ -53,7 +57,7 @@ def badge_data(visit, *, desk=None) -> BadgeData:
     site = visit.site
     desk = desk or visit.arrived_desk or visit.desk
     visitor = visit.visitor
-    with translation.override(site.language or "fr"):
+    with translation.override(translated.supported(site.language) or translated.default_language()):
         start = _local(visit.arrived_at or visit.expected_at, site)
         until = _local(visit.expected_until, site)
         context = {
@@ -62,7 +66,7 @@ def badge_data(visit, *, desk=None) -> BadgeData:
             "visitor.company": visitor.company if visitor else "",
             "host.name": visit.host.user.get_full_name() if visit.host_id else "",
             "site.name": site.name,
-            "visit_type.name": visit.visit_type.name,
+            "visit_type.name": str(visit.visit_type),  # in the site's language
             "visit.date": date_format(start, "SHORT_DATE_FORMAT"),
             "visit.valid_until": date_format(until, "SHORT_DATETIME_FORMAT"),
             "badge.number": str(visit.badge_number or ""),
@@ -96,23 +100,47 @@ def sample_data() -> BadgeData:
     )
 
 
-def render_visit(visit, version=None) -> bytes:
+# Reading and drawing are apart: what a badge shows is read in the request's
+# transaction (`*_badges`), and drawn (`rendering.render`, tens of milliseconds)
+# after it commits, so no lock taken by the request is held while a PDF is drawn
+# (docs/conventions.md, "Writing and the journal").
+Badges = list[tuple[Design, BadgeData]]
+
+
+def drawing(badges: Badges, title: str) -> Callable[[], bytes]:
+    """The PDF of values already read: to call outside the transaction."""
+    return partial(rendering.render, badges, title=str(title))
+
+
+def visit_badges(visit, version=None) -> Badges:
     """A visit's badge as it would print now; without a template, the builtin design."""
     design = design_of(version) if version is not None else builtin_design()
-    return rendering.render([(design, badge_data(visit))], title=_("Badge"))
+    return [(design, badge_data(visit))]
 
 
-def render_prints(prints) -> bytes:
-    """One PDF for recorded prints, each drawn with the version and desk it recorded."""
+def recorded_badges(prints) -> Badges:
+    """Recorded prints, each with the version and desk it recorded."""
     designs: dict[int, Design] = {}
     badges = []
     for badge in prints:
         if badge.template_version_id not in designs:
             designs[badge.template_version_id] = design_of(badge.template_version)
         badges.append((designs[badge.template_version_id], badge_data(badge.visit, desk=badge.desk)))
-    return rendering.render(badges, title=_("Badges"))
+    return badges
+
+
+def preview_badges(design: Design, copies: int = 1) -> Badges:
+    return [(design, sample_data())] * max(1, copies)
+
+
+def render_visit(visit, version=None) -> bytes:
+    return rendering.render(visit_badges(visit, version), title=_("Badge"))
+
+
+def render_prints(prints) -> bytes:
+    """One PDF for recorded prints, each drawn with the version and desk it recorded."""
+    return rendering.render(recorded_badges(prints), title=_("Badges"))
 
 
 def render_preview(design: Design, copies: int = 1) -> bytes:
-    sample = sample_data()
-    return rendering.render([(design, sample)] * max(1, copies), title=_("Badge preview"))
+    return rendering.render(preview_badges(design, copies), title=_("Badge preview"))

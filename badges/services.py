@@ -222,7 +222,7 @@ def print_badges(*, visits, desk, by, reprint_reason: str = "", first_only: bool
         for row in Visit.objects.select_for_update().filter(pk__in=[v.pk for v in visits]).order_by("pk")
     }
     printed = set(BadgePrint.objects.filter(visit__in=list(locked)).values_list("visit_id", flat=True))
-    prints = []
+    prints, events = [], []
     for visit in visits:  # in the caller's order: the order of the PDF's pages
         row = locked[visit.pk]
         if row.status != VisitStatus.ARRIVED:
@@ -249,12 +249,10 @@ def print_badges(*, visits, desk, by, reprint_reason: str = "", first_only: bool
             badge_number=row.badge_number,
             reprint_reason=reason[:200],
         )
-        audit.record(
-            "badge.printed",
-            target=row,
-            site=row.site_id,
-            data={"print": badge.pk, "template": template.pk, "version": template.current.number,
-                  "desk": here.pk if here else None, "reprint": bool(reason)},
-        )  # fmt: skip
         prints.append(badge)
+        events.append((row, {"print": badge.pk, "template": template.pk, "version": template.current.number,
+                             "desk": here.pk if here else None, "reprint": bool(reason)}))  # fmt: skip
+    # The journal last: its head row is the organization's lock, held until commit.
+    for row, data in events:
+        audit.record("badge.printed", target=row, site=row.site_id, data=data)
     return prints

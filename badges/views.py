@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, RECEPTION, get_for_member, member_required
+from tenancy.responses import finish
 from tenancy.scope import tenant_scope
 from visitors import kiosk
 from visitors.models import Visit
@@ -113,7 +114,8 @@ def template_edit(request, pk):
 def template_preview(request, pk):
     template = get_for_member(selectors.templates(), pk=pk)
     design = compose.design_of(template.current)
-    return pdf_response(compose.render_preview(design, design.preset.per_page), f"badge-{template.pk}.pdf")
+    badges = compose.preview_badges(design, design.preset.per_page)
+    return pdf_response(compose.drawing(badges, _("Badge preview")), f"badge-{template.pk}.pdf")
 
 
 @require_POST
@@ -160,7 +162,8 @@ def template_draft_pdf(request):
     design = compose.draft_design(
         preset=draft["preset"], orientation=draft["orientation"], layout=layout, logo=logo
     )
-    return pdf_response(compose.render_preview(design, design.preset.per_page), "badge-preview.pdf")
+    badges = compose.preview_badges(design, design.preset.per_page)
+    return pdf_response(compose.drawing(badges, _("Badge preview")), "badge-preview.pdf")
 
 
 @member_required(ADMIN)
@@ -305,7 +308,7 @@ def prints_pdf(request):
     if not ids or len(prints) != len(set(ids)):
         raise Http404
     ordered = [prints[i] for i in dict.fromkeys(ids)]
-    return pdf_response(compose.render_prints(ordered), "badges.pdf")
+    return pdf_response(compose.drawing(compose.recorded_badges(ordered), _("Badges")), "badges.pdf")
 
 
 # --- the kiosk: the badge of the visit it has just arrived ---------------------------------------
@@ -338,4 +341,7 @@ def kiosk_badge(request, key, token):
             "visit__host__user",
             "template_version__logo",
         ).first()
-        return pdf_response(compose.render_prints([last]), "badge.pdf")
+        badges = compose.recorded_badges([last])
+    # Drawn once the print is committed (the kiosk's request has no transaction
+    # of its own: the scope above was it).
+    return finish(pdf_response(compose.drawing(badges, _("Badges")), "badge.pdf"))

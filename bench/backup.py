@@ -123,8 +123,8 @@ def build(env) -> None:
             "visitors_visittype",
             {
                 "organization_id": "%s",
-                "name_fr": "'Réunion'",
-                "name_en": "'Meeting'",
+                "name": "'Réunion'",
+                "i18n": """'{"name_en": "Meeting"}'::jsonb""",
                 "color": "'#1f5fbf'",
                 "default_duration_minutes": "120",
                 "kiosk_allowed": "true",

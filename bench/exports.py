@@ -86,9 +86,10 @@ def load(owner_url: str, rows: int) -> tuple[int, int]:
                 )
             types = [
                 conn.execute(
-                    "INSERT INTO visitors_visittype (organization_id, name_fr, name_en, color, host_required, "
+                    "INSERT INTO visitors_visittype (organization_id, name, i18n, color, host_required, "
                     "approval_required, default_duration_minutes, kiosk_allowed, active) VALUES "
-                    "(%s, %s, %s, '#1f5fbf', true, false, 120, true, true) RETURNING id",
+                    "(%s, %s, jsonb_build_object('name_en', %s::text), '#1f5fbf', true, false, 120, true, true) "
+                    "RETURNING id",
                     (org, name, name),
                 ).fetchone()[0]
                 for name in ("Réunion", "Livraison", "Entretien")

@@ -76,8 +76,8 @@ def load(owner_url: str, media: Path) -> int:
             "visitors_visittype",
             {
                 "organization_id": "%s",
-                "name_fr": "'Visiteur'",
-                "name_en": "'Visitor'",
+                "name": "'Visiteur'",
+                "i18n": """'{"name_en": "Visitor"}'::jsonb""",
                 "color": "'#1f5fbf'",
                 "host_required": "false",
                 "approval_required": "false",

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, F, Func, TextField, Value, When
 from django.db.models.functions import Cast
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config import translated
 from config.registries import export_datasets
 
 TEXT, DATETIME, PHONE, NUMBER, LABEL = "text", "datetime", "phone", "number", "label"
@@ -188,9 +188,10 @@ def get_dataset(key: str) -> Dataset | None:
 # Helpers shared by the datasets of several apps.
 
 
-def localized(field_fr: str, field_en: str):
-    """A column path that follows the export's language (a callable, see Column)."""
-    return lambda: field_en if (get_language() or "fr").startswith("en") else field_fr
+def localized(path: str):
+    """A translated attribute (config/translated.py) in the export's language, else
+    in settings.LANGUAGE_CODE (a callable, see Column): `localized("visit_type__name")`."""
+    return translated.localized(path)
 
 
 def perimeter(queryset, membership, site_field="site_id"):

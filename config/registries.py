@@ -471,7 +471,7 @@ class FilterChoices:
     """The objects a report filter's ids name (`key` a name of
     `config.exports.FILTER_NAMES`, e.g. "visit_types"): the app that owns them
     says where they are. `queryset()` runs in the tenant scope; each object has
-    a `name` (in the active language)."""
+    a `str()` naming it in the active language."""
 
     key = ""
 

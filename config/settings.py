@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "modeltrans",
 ]
 
 MIDDLEWARE = [
@@ -218,7 +219,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# The one list of languages: the UI, the kiosk, translated content (django-modeltrans
+# keeps LANGUAGE_CODE in the model's own column and the others in its `i18n` JSON),
+# forms, the API's translation maps and exports iterate over it. A new language is a
+# line here and the apps' `locale/<code>/LC_MESSAGES/django.po`.
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("de", _("German"))]
+# Content missing in a language is shown in LANGUAGE_CODE (the one required).
+MODELTRANS_FALLBACK = {"default": (LANGUAGE_CODE,)}
+MODELTRANS_ADD_FIELD_HELP_TEXT = False
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -1,5 +1,6 @@
 """API: consent texts, signatures and attachments of a visit, downloads, archives."""
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import translated
 from config.inputs import FormParser, JSONParser, MultiPartParser
 from sites.models import Site
 from tenancy.context import client_ip
@@ -34,9 +36,13 @@ from .services import SigningRefused
 
 
 class VersionSerializer(serializers.ModelSerializer):
+    # {"fr": ..., "en": ..., "de": ...}: one key per language of settings.LANGUAGES.
+    title = translated.TranslationsField(attribute="title", max_length=200, read_only=True)
+    body = translated.TranslationsField(attribute="body", read_only=True)
+
     class Meta:
         model = ConsentVersion
-        fields = ["id", "number", "title_fr", "title_en", "body_fr", "body_en", "created_at"]
+        fields = ["id", "number", "title", "body", "created_at"]
 
 
 class ScopedVisitTypes(serializers.PrimaryKeyRelatedField):
@@ -48,16 +54,16 @@ class ConsentTextSerializer(serializers.ModelSerializer):
     visit_types = ScopedVisitTypes(many=True, required=False)
     current_version = VersionSerializer(read_only=True)
     versions = serializers.SerializerMethodField()
-    title_fr = serializers.CharField(write_only=True, max_length=200)
-    title_en = serializers.CharField(write_only=True, max_length=200)
-    body_fr = serializers.CharField(write_only=True)
-    body_en = serializers.CharField(write_only=True)
+    # The wording of the new (or corrected) version, one text per configured
+    # language: {"fr": ..., "en": ..., "de": ...} (fr required).
+    title = translated.TranslationsField(attribute="title", max_length=200, write_only=True)
+    body = translated.TranslationsField(attribute="body", write_only=True)
 
     class Meta:
         model = ConsentText
         fields = [
             "id", "kind", "visit_types", "validity_months", "active", "current_version", "versions",
-            "title_fr", "title_en", "body_fr", "body_en", "created_at",
+            "title", "body", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at"]
 
@@ -112,7 +118,7 @@ class SignedConsentSerializer(serializers.ModelSerializer):
 
 class SignSerializer(serializers.Serializer):
     versions = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, default="fr")
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, default=settings.LANGUAGE_CODE)
     signer_name = serializers.CharField(max_length=200)
     signature = serializers.CharField(required=False, allow_blank=True)
     accepted = serializers.BooleanField()
@@ -147,7 +153,7 @@ class VisitConsentsView(APIView):
         visit = _visit(request, pk)
         signed = consents_for(request.membership).filter(visit=visit)
         missing = [
-            {"consent_text": t.pk, "version": t.current_version_id, "title": t.current_version.title()}
+            {"consent_text": t.pk, "version": t.current_version_id, "title": t.current_version.title_in()}
             for t in missing_texts(visit)
         ]
         return Response({"signed": SignedConsentSerializer(signed, many=True).data, "missing": missing})

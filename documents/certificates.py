@@ -63,8 +63,8 @@ def render_certificate(*, consent, signature_png: bytes | None) -> bytes:
     with translation.override(consent.language):
         story = [
             _para(_("Certificate of signature"), heading),
-            _para(version.title(consent.language), sub),
-            _para(version.body(consent.language), body),
+            _para(version.title_in(consent.language), sub),
+            _para(version.body_in(consent.language), body),
             Spacer(1, 8 * mm),
             _para(_("Signed by: %(signer)s") % {"signer": consent.signer_name}, body),
             _para(

@@ -28,7 +28,7 @@ class ConsentsDataset(Dataset):
         Column("site", _("Site"), "site__name"),
         Column("visit_id", _("Visit id"), "visit_id", kind=NUMBER),
         Column("signer_name", _("Signer's name"), "signer_name"),
-        Column("text", _("Text"), localized("version__title_fr", "version__title_en")),
+        Column("text", _("Text"), localized("version__title")),
         Column("version", _("Version"), "version__number", kind=NUMBER),
         Column("language", _("Language"), "language"),
         Column("channel", _("Signed at"), "channel", kind=LABEL, choices=dict(SigningChannel.choices)),

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import translated
 from sites.models import Site
 from visitors.models import VisitType
 
@@ -9,10 +10,8 @@ from .models import AttachmentKind, ConsentKind, FileType
 
 class ConsentTextForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ConsentKind.choices)
-    title_fr = forms.CharField(label=_("Title (French)"), max_length=200)
-    body_fr = forms.CharField(label=_("Text (French)"), widget=forms.Textarea(attrs={"rows": 8}))
-    title_en = forms.CharField(label=_("Title (English)"), max_length=200)
-    body_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 8}))
+    # The wording: `title_<code>` and `body_<code>` for each configured language,
+    # added in __init__ from settings.LANGUAGES.
     visit_types = forms.ModelMultipleChoiceField(
         label=_("Visit types that require it"),
         queryset=None,
@@ -28,8 +27,17 @@ class ConsentTextForm(forms.Form):
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, version=None, **kwargs):
         super().__init__(*args, **kwargs)
+        translated.add_form_fields(
+            self,
+            [
+                ("title", _("Title"), 200, None),
+                ("body", _("Text"), None, lambda: forms.Textarea(attrs={"rows": 8})),
+            ],
+            instance=version,
+            after="kind",
+        )
         self.fields["visit_types"].queryset = VisitType.objects.all()
 
 

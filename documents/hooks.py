@@ -16,7 +16,7 @@ from .tokens import invitation_url, kiosk_url
 def missing_consents_check(visit) -> list[str]:
     """Arrival is blocked while a required text is unsigned; one problem per text."""
     return [
-        _("Consent not signed: %(title)s") % {"title": text.current_version.title(visit_language(visit))}
+        _("Consent not signed: %(title)s") % {"title": text.current_version.title_in(visit_language(visit))}
         for text in missing_texts(visit)
     ]
 
@@ -48,4 +48,4 @@ def visit_language(visit) -> str:
     visitor = visit.visitor
     if visitor is not None and visitor.language:
         return visitor.language
-    return visit.site.language if visit.site_id else "fr"
+    return visit.site.language if visit.site_id else settings.LANGUAGE_CODE

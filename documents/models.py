@@ -8,12 +8,13 @@ can point one call at a live S3 endpoint without touching settings)."""
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from modeltrans.fields import TranslationField
 
+from config import translated
 from sites.models import Site
-from tenancy.models import LANGUAGE_CHOICES, Organization
+from tenancy.models import Organization, language_choices
 from visitors.models import Visit, Visitor, VisitType
 
 
@@ -53,7 +54,7 @@ class ConsentText(models.Model):
         verbose_name = _("consent text")
 
     def __str__(self):
-        return self.current_version.title() if self.current_version else f"#{self.pk}"
+        return self.current_version.title_in() if self.current_version else f"#{self.pk}"
 
 
 class ConsentRequirement(models.Model):
@@ -82,14 +83,15 @@ class ConsentVersion(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
     consent_text = models.ForeignKey(ConsentText, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    title_fr = models.CharField(_("title (French)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200)
-    body_fr = models.TextField(_("text (French)"))
-    body_en = models.TextField(_("text (English)"))
+    # In settings.LANGUAGE_CODE; the other languages in `i18n` (config/translated.py),
+    # frozen with the rest of the row once signed (the trigger covers every column).
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    i18n = TranslationField(fields=("title", "body"))
 
     objects = ScopedManager(organization="organization")
 
@@ -101,21 +103,25 @@ class ConsentVersion(models.Model):
         verbose_name = _("consent text version")
 
     def __str__(self):
-        return f"{self.title()} (v{self.number})"
+        return f"{self.title_in()} (v{self.number})"
 
-    def title(self, language: str | None = None) -> str:
-        return self.title_en if _lang(language) == "en" else self.title_fr
+    def shown_language(self, language: str | None = None) -> str:
+        """The language the text is shown in: the one asked for (else the active
+        one) when this version has it, else settings.LANGUAGE_CODE."""
+        code = translated.supported(language) if language else translated.current_language()
+        if code and translated.has(self, "title", code) and translated.has(self, "body", code):
+            return code
+        return translated.default_language()
 
-    def body(self, language: str | None = None) -> str:
-        return self.body_en if _lang(language) == "en" else self.body_fr
+    def title_in(self, language: str | None = None) -> str:
+        return translated.get(self, "title", self.shown_language(language))
+
+    def body_in(self, language: str | None = None) -> str:
+        return translated.get(self, "body", self.shown_language(language))
 
     def shown_text(self, language: str) -> str:
         """Exactly what the signing page shows; its SHA-256 is the proof."""
-        return f"{self.title(language)}\n\n{self.body(language)}"
-
-
-def _lang(language: str | None) -> str:
-    return "en" if (language or get_language() or "fr").startswith("en") else "fr"
+        return f"{self.title_in(language)}\n\n{self.body_in(language)}"
 
 
 class SigningChannel(models.TextChoices):
@@ -134,7 +140,7 @@ class SignedConsent(models.Model):
     site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, related_name="+")
     version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, related_name="signatures")
     text_sha256 = models.CharField(max_length=64)
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
     signer_name = models.CharField(_("signer's name"), max_length=200)
     signature_key = models.CharField(max_length=200, blank=True)
     certificate_key = models.CharField(max_length=200, blank=True)

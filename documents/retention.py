@@ -10,7 +10,6 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from config.registries import PurgeResult, RetentionType, retention_types
@@ -129,13 +128,11 @@ class ConsentsRetention(_Files):
         """(file name, storage key) of each consent's certificate and signature,
         named after the text signed in the language of the export:
         `2026-11-29-regles-de-securite.pdf`, `...-signature.png`."""
-
-        english = (get_language() or "fr").startswith("en")
         titles = {
-            pk: (en if english else fr) or fr
-            for pk, fr, en in ConsentVersion.objects.filter(
+            version.pk: version.title_in()
+            for version in ConsentVersion.objects.filter(
                 pk__in={r["version_id"] for r in rows if r.get("version_id")}
-            ).values_list("pk", "title_fr", "title_en")
+            ).only("pk", "title", "body", "i18n")
         }
         for row in rows:
             base = (

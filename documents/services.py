@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit import services as audit
+from config import translated
 from visitors.models import Visit
 
 from . import files, storage
@@ -33,7 +34,9 @@ from .selectors import policy_for
 
 log = logging.getLogger(__name__)
 
-VERSION_FIELDS = ("title_fr", "title_en", "body_fr", "body_en")
+# The translated wording of a version (config/translated.py): `title={"fr": ...}`
+# or `title_fr=...` in the services' keyword arguments.
+WORDING = ("title", "body")
 SIGNATURE_MAX_BYTES = 300 * 1024
 
 
@@ -73,13 +76,10 @@ def create_consent_text(
     text = ConsentText.objects.create(
         organization=organization, kind=kind, validity_months=validity_months, active=active
     )
-    version = ConsentVersion.objects.create(
-        organization=organization,
-        consent_text=text,
-        number=1,
-        created_by=by,
-        **{f: wording[f] for f in VERSION_FIELDS},
-    )
+    version = ConsentVersion(organization=organization, consent_text=text, number=1, created_by=by)
+    for attribute, values in translated.collect(wording, WORDING).items():
+        translated.assign(version, attribute, values)
+    version.save()
     text.current_version = version
     text.save(update_fields=["current_version"])
     _set_visit_types(text, visit_types)
@@ -98,24 +98,35 @@ def update_consent_text(*, text: ConsentText, by=None, **values) -> ConsentText:
     for field in changed:
         setattr(text, field, values[field])
     current = text.current_version
-    wording = {f: values[f] for f in VERSION_FIELDS if f in values}
-    new_wording = {f: v for f, v in wording.items() if getattr(current, f) != v}
+    wording = translated.collect(values, WORDING)
+    new_wording = {
+        attribute: {
+            code: v
+            for code, v in given.items()
+            if translated.get(current, attribute, code, fallback=False) != (v or "")
+        }
+        for attribute, given in wording.items()
+    }
+    new_wording = {attribute: given for attribute, given in new_wording.items() if given}
     if new_wording:
         if current.signatures.exists():
-            version = ConsentVersion.objects.create(
+            version = ConsentVersion(
                 organization_id=text.organization_id,
                 consent_text=text,
                 number=current.number + 1,
                 created_by=by,
-                **{f: wording.get(f, getattr(current, f)) for f in VERSION_FIELDS},
             )
+            for attribute in WORDING:
+                translated.assign(version, attribute, translated.translations(current, attribute))
+                translated.assign(version, attribute, wording.get(attribute, {}))
+            version.save()
             text.current_version = version
             changed.append("current_version")
             audit.record("consent_text.versioned", target=text, data={"version_id": version.pk})
         else:
-            for field, value in new_wording.items():
-                setattr(current, field, value)
-            current.save(update_fields=list(new_wording))
+            for attribute, given in new_wording.items():
+                translated.assign(current, attribute, given)
+            current.save(update_fields=[*new_wording, "i18n"])
             changed.append("wording")
     if changed:
         text.save()
@@ -176,7 +187,7 @@ def sign_consents(
         raise SigningRefused(_("Type your full name to sign."))
     if not versions:
         raise SigningRefused(_("There is nothing to sign."))
-    language = "en" if (language or "").startswith("en") else "fr"
+    language = translated.supported(language) or translated.default_language()
     for version in versions:
         text = version.consent_text
         if version.organization_id != visit.organization_id or text.organization_id != visit.organization_id:
@@ -205,7 +216,8 @@ def sign_consents(
                 site_id=visit.site_id,
                 version=version,
                 text_sha256=text_digest(version, language),
-                language=language,
+                # The language of the words shown: the one asked for when the version has it.
+                language=version.shown_language(language),
                 signer_name=signer_name[:200],
                 signature_key=signature_key,
                 channel=channel,

@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from config import translated
 from config.csrf import opaque_origin_allowed
 from tenancy.context import client_ip
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
@@ -37,6 +38,7 @@ def consent_texts(request):
 def consent_text_edit(request, pk=None):
     text = get_for_member(ConsentText.objects.select_related("current_version"), pk=pk) if pk else None
     initial = {"active": True}
+    version = None
     if text is not None:
         version = text.current_version
         initial = {
@@ -44,9 +46,8 @@ def consent_text_edit(request, pk=None):
             "validity_months": text.validity_months,
             "active": text.active,
             "visit_types": list(text.visit_types.all()),
-            **{f: getattr(version, f) for f in services.VERSION_FIELDS},
         }
-    form = ConsentTextForm(request.POST or None, initial=initial)
+    form = ConsentTextForm(request.POST or None, initial=initial, version=version)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         if text is None:
@@ -70,7 +71,20 @@ def consent_version_detail(request, pk, version_pk):
     return render(
         request,
         "documents/consent_version.html",
-        {"version": version, "signatures": version.signatures.count()},
+        {
+            "version": version,
+            "signatures": version.signatures.count(),
+            # Every configured language the version has words in, LANGUAGE_CODE first.
+            "wordings": [
+                (
+                    code,
+                    translated.get(version, "title", code, fallback=False),
+                    translated.get(version, "body", code, fallback=False),
+                )
+                for code in translated.languages()
+                if code == translated.default_language() or translated.has(version, "title", code)
+            ],
+        },
     )
 
 
@@ -196,8 +210,8 @@ def _signing_page(
     shown = [
         {
             "version": v,
-            "title": v.title(language),
-            "body": v.body(language),
+            "title": v.title_in(language),
+            "body": v.body_in(language),
             "digest": services.text_digest(v, language),
         }
         for v in versions
@@ -206,7 +220,7 @@ def _signing_page(
         "visit": visit,
         "texts": shown,
         "language": language,
-        "other_language_url": _language_url(request, "fr" if language == "en" else "en"),
+        "other_languages": _other_languages(request, language),
         "error": error,
         "done": done,
         "channel": channel,
@@ -216,11 +230,25 @@ def _signing_page(
         return render(request, template, context, status=400 if error else 200)
 
 
+def _other_languages(request, language: str) -> list[tuple[str, str, str]]:
+    """(code, "Read in English" in that language's own words, URL) for each other
+    configured language."""
+    links = []
+    for code in translated.languages():
+        if code != language:
+            with translation.override(code):
+                text = _("Read in %(language)s") % {
+                    "language": translation.get_language_info(code)["name_local"]
+                }
+            links.append((code, text, _language_url(request, code)))
+    return links
+
+
 def page_language(request, visit) -> str:
     """The language chosen on the page (`?lang=`, then the form's), else the
     visitor's own."""
     language = request.GET.get("lang") or request.POST.get("language") or visit_language(visit)
-    return "en" if language.startswith("en") else "fr"
+    return translated.supported(language) or translated.default_language()
 
 
 def _refusal_for(visit, posted) -> str:

@@ -1,6 +1,7 @@
 """API: notification-lists/, notification-rules/, message-templates/, messages/
 and notification-config/ (export/import)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -176,7 +177,7 @@ class MessageTemplateSerializer(serializers.ModelSerializer):
 
 class PreviewSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
-    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, default="fr")
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, default=settings.LANGUAGE_CODE)
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField()
 

@@ -6,11 +6,14 @@ the default back. They are code, not rows, so an improvement reaches every
 customer who kept the default.
 """
 
+from django.conf import settings
+
 from .models import Event
 
 EMAIL_SIGNATURE = {
     "fr": "\n\n— {{ organization.name }}, via Vestibule",
     "en": "\n\n— {{ organization.name }}, via Vestibule",
+    "de": "\n\n— {{ organization.name }}, via Vestibule",
 }
 
 # (event, language) -> (subject, e-mail body, SMS body)
@@ -194,8 +197,106 @@ TEXTS.update(
 )
 
 
+# German (a configured language with no wording here falls back to LANGUAGE_CODE's).
+TEXTS.update(
+    {
+        (Event.PRE_REGISTERED, "de"): (
+            "Ihr Besuch bei {{ organization.name }} am {{ visit.date }}",
+            "Guten Tag {{ visitor.first_name }},\n\n"
+            "{{ host.name }} erwartet Sie am {{ visit.date }} um {{ visit.time }} am Standort "
+            "{{ site.name }} ({{ site.address }}).\n\n"
+            "Zeigen Sie diesen QR-Code am Empfang für eine schnelle Anmeldung:\n{{ qr_link }}\n\n"
+            "{{ visit.links }}",
+            "{{ organization.name }}: Besuch am {{ visit.date }} um {{ visit.time }}, {{ site.name }}. "
+            "QR-Code: {{ qr_link }}",
+        ),
+        (Event.UPDATED, "de"): (
+            "Ihr Besuch bei {{ organization.name }} wurde geändert",
+            "Guten Tag {{ visitor.first_name }},\n\n"
+            "Ihr Besuch wurde geändert: Sie werden am {{ visit.date }} um {{ visit.time }} "
+            "am Standort {{ site.name }} erwartet.\n\nIhr QR-Code:\n{{ qr_link }}",
+            "{{ organization.name }}: Besuch geändert, {{ visit.date }} um {{ visit.time }}, "
+            "{{ site.name }}.",
+        ),
+        (Event.CANCELLED, "de"): (
+            "Besuch abgesagt: {{ visit.date }}",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "Der Besuch von {{ visitor.full_name }} am {{ visit.date }} um {{ visit.time }} "
+            "am Standort {{ site.name }} wurde abgesagt."
+            "\n\n{{ visit.cancellation_reason }}",
+            "{{ organization.name }}: Der Besuch am {{ visit.date }} um {{ visit.time }} wurde abgesagt.",
+        ),
+        (Event.ARRIVED, "de"): (
+            "{{ visitor.full_name }} ist eingetroffen",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "{{ visitor.full_name }} ({{ visitor.company }}) ist um {{ visit.arrived_time }} "
+            "am Empfang {{ desk.name }}, Standort {{ site.name }}, eingetroffen.",
+            "Vestibule: {{ visitor.full_name }} ist um {{ visit.arrived_time }} eingetroffen, "
+            "{{ desk.name }}.",
+        ),
+        (Event.DEPARTED, "de"): (
+            "{{ visitor.full_name }} hat den Standort verlassen",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "{{ visitor.full_name }} hat den Standort {{ site.name }} um {{ visit.departed_time }} "
+            "verlassen.",
+            "Vestibule: {{ visitor.full_name }} ist um {{ visit.departed_time }} gegangen.",
+        ),
+        (Event.OVERDUE, "de"): (
+            "{{ visitor.full_name }} ist noch vor Ort",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "{{ visitor.full_name }} ({{ visitor.company }}) ist am Standort {{ site.name }} noch "
+            "angemeldet, obwohl der Besuch um {{ visit.until }} enden sollte.",
+            "Vestibule: {{ visitor.full_name }} ist noch vor Ort ({{ site.name }}), "
+            "geplantes Ende {{ visit.until }}.",
+        ),
+        (Event.DENIED, "de"): (
+            "Besuch abgelehnt: {{ visitor.full_name }}",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "Der Besuch von {{ visitor.full_name }} am {{ visit.date }} am Standort {{ site.name }} "
+            "wurde abgelehnt.",
+            "Vestibule: Besuch von {{ visitor.full_name }} abgelehnt ({{ site.name }}).",
+        ),
+        (Event.PENDING_APPROVAL, "de"): (
+            "Besuch zu genehmigen: {{ visitor.full_name }}",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "Der Besuch von {{ visitor.full_name }} ({{ visit_type.name }}) am {{ visit.date }} um "
+            "{{ visit.time }}, Standort {{ site.name }}, wartet auf Ihre Genehmigung."
+            "\n\nZum Genehmigen oder Ablehnen: {{ visit.url }}",
+            "Vestibule: Besuch von {{ visitor.full_name }} am {{ visit.date }} zu genehmigen.",
+        ),
+        (Event.CONSENT_SIGNED, "de"): (
+            "{{ visitor.full_name }} hat eine Einwilligung unterschrieben",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "{{ visitor.full_name }} hat eine Einwilligung für den Besuch am {{ visit.date }} "
+            "am Standort {{ site.name }} unterschrieben.",
+            "Vestibule: {{ visitor.full_name }} hat eine Einwilligung unterschrieben.",
+        ),
+        (Event.APPROVED, "de"): (
+            "Besuch genehmigt: {{ visitor.full_name }}, am {{ visit.date }}",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "Der Besuch von {{ visitor.full_name }} ({{ visit_type.name }}) am {{ visit.date }} um "
+            "{{ visit.time }}, Standort {{ site.name }}, ist genehmigt. Der Besucher erhält seine "
+            "Einladung, wenn er eine E-Mail-Adresse hat.\n\n{{ visit.url }}",
+            "Vestibule: Besuch von {{ visitor.full_name }} am {{ visit.date }} genehmigt.",
+        ),
+        (Event.REFUSED, "de"): (
+            "Besuch abgelehnt: {{ visitor.full_name }}, am {{ visit.date }}",
+            "Guten Tag {{ recipient.name }},\n\n"
+            "Der Besuch von {{ visitor.full_name }} ({{ visit_type.name }}) am {{ visit.date }} um "
+            "{{ visit.time }}, Standort {{ site.name }}, ist nicht genehmigt.\n\n"
+            "Grund: {{ visit.refusal_reason }}\n\n{{ visit.url }}",
+            "Vestibule: Besuch von {{ visitor.full_name }} am {{ visit.date }} abgelehnt: "
+            "{{ visit.refusal_reason }}",
+        ),
+    }
+)
+
+
 def default_template(event: str, channel: str, language: str) -> tuple[str, str]:
-    """(subject, body) shipped for this event, channel and language."""
+    """(subject, body) shipped for this event, channel and language (else in
+    settings.LANGUAGE_CODE, for a configured language not written here yet)."""
+    if (event, language) not in TEXTS:
+        language = settings.LANGUAGE_CODE
     subject, email_body, sms_body = TEXTS[(event, language)]
     if channel == "sms":
         return "", sms_body
@@ -203,7 +304,7 @@ def default_template(event: str, channel: str, language: str) -> tuple[str, str]
 
 
 DEFAULT_RULE = {
-    "name_fr": "Invitation du visiteur",
-    "name_en": "Visitor invitation",
+    # By the organization's default language; else LANGUAGE_CODE's.
+    "names": {"fr": "Invitation du visiteur", "en": "Visitor invitation", "de": "Einladung des Besuchers"},
     "event": Event.PRE_REGISTERED,
 }

@@ -25,7 +25,7 @@ from visitors.codes import make_code
 
 from .email import send_email
 from .models import Channel, Message, Status
-from .outbox import INVITATION_EVENTS, load_visit, public_url
+from .outbox import INVITATION_EVENTS, load_visit, public_url, render_missing
 from .sms import SmsError, get_backend
 from .templating import for_sms
 
@@ -120,7 +120,8 @@ def transmit(message: Message, attachments) -> str:
 def send(organization_id: int, message_id: int) -> str:
     """Send one message if it is ours to send. Returns what happened.
 
-    1. Claim it (own transaction, committed before any network call).
+    1. Claim it (own transaction, committed before any network call); render
+       its text if the event's process did not (outbox.render_missing).
     2. Send it, outside any transaction.
     3. Record the outcome, conditionally on still holding it.
     """
@@ -128,6 +129,8 @@ def send(organization_id: int, message_id: int) -> str:
         message = claim(message_id)
         if message is None:
             return "skipped"
+        if not message.body:  # its event committed, its rendering did not happen
+            render_missing(message)
         try:
             attachments = invitation_attachments(message)
         except Exception:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from sites.models import Desk, Site
-from tenancy.models import LANGUAGE_CHOICES, Membership, Organization
+from tenancy.models import Membership, Organization, language_choices
 from visitors.models import VisitType
 
 
@@ -108,7 +108,7 @@ class MessageTemplate(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
     event = models.CharField(_("event"), max_length=40, choices=Event.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"))
     updated_at = models.DateTimeField(auto_now=True)

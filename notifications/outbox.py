@@ -1,7 +1,9 @@
 """From an event to send-log rows: which rules match, who receives what, in
 which language and wording. Runs inside the event's transaction (audit
 subscribers with `in_transaction=True`), so the rows commit or roll back with
-the event; sending happens after commit (delivery.py).
+the event. Their text is rendered after the commit (the transaction holds the
+organization's journal head, and every write of the organization waits for it),
+then the sending is queued (delivery.py).
 """
 
 import logging
@@ -19,6 +21,7 @@ from django.utils.formats import date_format
 
 from audit.models import JournalEntry
 from tenancy.models import Membership, Role
+from tenancy.scope import tenant_scope
 from visitors import invitations
 from visitors.codes import make_code
 from visitors.models import Visit
@@ -127,7 +130,7 @@ def visit_context(
             "site.name": visit.site.name,
             "site.address": visit.site.address.replace("\n", ", "),
             "desk.name": desk.name if desk else "",
-            "visit_type.name": str(visit.visit_type.name),
+            "visit_type.name": str(visit.visit_type),  # in the active language
             "organization.name": visit.organization.name,
             "recipient.name": recipient_name,
             "qr_link": qr_link(visit) if with_qr and visit.status != "cancelled" else "",
@@ -146,7 +149,7 @@ class Wording:
         self.custom = {(t.channel, t.language): t for t in MessageTemplate.objects.filter(event=event)}
         texts = [t.subject + t.body for t in self.custom.values()]
         texts += [
-            "".join(defaults.TEXTS[(event, lang)]) for lang in ("fr", "en") if (event, lang) in defaults.TEXTS
+            "".join(texts) for (text_event, _lang), texts in defaults.TEXTS.items() if text_event == event
         ]
         # Signing a QR code costs more than the rest of the context.
         self.uses_qr = any("qr_link" in text for text in texts)
@@ -250,6 +253,27 @@ def recipients(rule: NotificationRule, visit: Visit, org_language: str) -> list[
     return found
 
 
+class Texts:
+    """The variables of one visit for each (language, recipient name), built
+    once per event when its rows are rendered."""
+
+    def __init__(self, visit: Visit, wording: Wording):
+        self.visit, self.wording = visit, wording
+        self.contexts: dict[tuple[str, str], dict[str, str]] = {}
+
+    def context(self, language: str, name: str) -> dict[str, str]:
+        key = (language, name)
+        if key not in self.contexts:
+            self.contexts[key] = visit_context(
+                self.visit,
+                language=language,
+                recipient_name=name,
+                with_qr=self.wording.uses_qr,
+                with_links=self.wording.uses_links,
+            )
+        return self.contexts[key]
+
+
 def build_messages(
     *,
     event: str,
@@ -259,10 +283,12 @@ def build_messages(
     skip: set[tuple[str, str]] = frozenset(),
 ) -> list[Message]:
     """Unsaved rows, one per channel and address: a person reached by two rules
-    gets one message (the first rule's)."""
+    gets one message (the first rule's). Their subject and body are empty: each
+    row carries what renders them (`row.draft`), which `save_and_queue` does
+    after the commit (`render`)."""
     org = visit.organization
     wording = Wording(event)
-    contexts: dict[tuple[str, str], dict] = {}
+    texts = Texts(visit, wording)
     seen: set[tuple[str, str]] = set(skip)
     rows = []
     for rule in rules:
@@ -283,47 +309,94 @@ def build_messages(
                     continue
                 seen.add((channel, address))
                 subject, body, label = wording.pick(channel, person.language)
-                key = (person.language, person.name)
-                if key not in contexts:
-                    contexts[key] = visit_context(
-                        visit,
-                        language=person.language,
-                        recipient_name=person.name,
-                        with_qr=wording.uses_qr,
-                        with_links=wording.uses_links,
-                    )
                 now = timezone.now()
-                rows.append(
-                    Message(
-                        organization_id=org.pk,
-                        channel=channel,
-                        recipient=address,
-                        recipient_kind=person.kind,
-                        event=event,
-                        journal_entry_id=entry.pk if entry is not None else None,
-                        visit_id=visit.pk,
-                        rule=rule,
-                        site_id=visit.site_id,
-                        template=label,
-                        language=person.language,
-                        subject=templating.render(subject, contexts[key])[:255],
-                        body=templating.render(body, contexts[key]),
-                        status=status,
-                        last_error=error,
-                        failed_at=now if status == Status.FAILED else None,
-                        next_attempt_at=now,
-                    )
+                row = Message(
+                    organization_id=org.pk,
+                    channel=channel,
+                    recipient=address,
+                    recipient_kind=person.kind,
+                    event=event,
+                    journal_entry_id=entry.pk if entry is not None else None,
+                    visit_id=visit.pk,
+                    rule=rule,
+                    site_id=visit.site_id,
+                    template=label,
+                    language=person.language,
+                    status=status,
+                    last_error=error,
+                    failed_at=now if status == Status.FAILED else None,
+                    next_attempt_at=now,
                 )
+                row.draft = (texts, subject, body, person.name)
+                rows.append(row)
     return rows
 
 
+def render(rows: list[Message]) -> None:
+    """Fill in the text of drafted rows (`build_messages`), in memory and in the
+    database; called after the event's commit, in the organization's scope. A
+    row the sender already rendered (`render_missing`) is left alone."""
+    for row in rows:
+        texts, subject, body, name = row.draft
+        context = texts.context(row.language, name)
+        row.subject = templating.render(subject, context)[:255]
+        row.body = templating.render(body, context)
+        Message.objects.filter(pk=row.pk, body="").update(subject=row.subject, body=row.body)
+        del row.draft
+
+
+def render_missing(message: Message) -> None:
+    """A row whose event committed but whose text was not rendered (the process
+    stopped between the commit and `render`): rendered from the visit as it is
+    now, just before sending. The recipient's name comes from the rule again."""
+    visit = load_visit(message.visit_id) if message.visit_id else None
+    if visit is None:
+        return
+    wording = Wording(message.event)
+    name = ""
+    if message.rule_id:
+        rules = rules_for(pk=message.rule_id)
+        attach_lists(rules)
+        for rule in rules:
+            for person in recipients(rule, visit, visit.organization.default_language):
+                if message.recipient in (person.email.strip().lower(), person.phone):
+                    name = person.name
+                    break
+    subject, body, _label = wording.pick(message.channel, message.language)
+    message.draft = (Texts(visit, wording), subject, body, name)
+    render([message])
+
+
+def _render_and_enqueue(organization_id: int, drafts: list[Message], queued: list[int]) -> None:
+    """After the event's commit: the rows' text (outside the transaction that
+    held the journal's head), then their sending."""
+    # delivery imports this module.
+    from .delivery import enqueue
+
+    try:
+        # The organization object the drafts already hold: no query to find it.
+        with tenant_scope(drafts[0].draft[0].visit.organization):
+            render(drafts)
+    except Exception:
+        # The sender renders what is still empty before sending (render_missing).
+        log.exception("rendering %d message(s) failed; left to the sender", len(drafts))
+    if queued:
+        enqueue(organization_id, queued)
+
+
 def save_and_queue(rows: list[Message]) -> list[Message]:
-    """Insert the rows and queue their sending for after the commit."""
+    """Insert the rows; after the commit, render the drafted ones and queue
+    their sending."""
     if not rows:
         return rows
     Message.objects.bulk_create(rows)
     queued = [m.pk for m in rows if m.status == Status.QUEUED]
-    if queued:
+    drafts = [m for m in rows if hasattr(m, "draft")]
+    if drafts:
+        transaction.on_commit(
+            partial(_render_and_enqueue, rows[0].organization_id, drafts, queued), robust=True
+        )
+    elif queued:
         from .delivery import enqueue  # cycle: notifications.delivery imports this module
 
         transaction.on_commit(partial(enqueue, rows[0].organization_id, queued), robust=True)

@@ -85,7 +85,8 @@ def ensure_default_rule(organization) -> NotificationRule | None:
     e-mail, on every site. Idempotent; called in the organization's scope."""
     if NotificationRule.objects.filter(is_default=True).exists():
         return None
-    name = defaults.DEFAULT_RULE["name_en" if organization.default_language == "en" else "name_fr"]
+    names = defaults.DEFAULT_RULE["names"]
+    name = names.get(organization.default_language) or names[settings.LANGUAGE_CODE]
     return NotificationRule.objects.create(
         organization=organization,
         name=name,
@@ -247,7 +248,7 @@ def export_config() -> dict:
                 "is_default": r.is_default,
                 "sites": sorted(s.name for s in r.sites.all()),
                 "desks": sorted([d.site.name, d.name] for d in r.desks.all()),
-                "visit_types": sorted(t.name_fr for t in r.visit_types.all()),
+                "visit_types": sorted(t.name for t in r.visit_types.all()),  # in LANGUAGE_CODE
                 "to_host": r.to_host,
                 "to_visitor": r.to_visitor,
                 "to_approvers": r.to_approvers,
@@ -322,7 +323,7 @@ def import_config(*, organization, data: dict) -> dict:
                 _("desks"),
             ),
             visit_types=_lookup(
-                VisitType.objects.all(), lambda t: t.name_fr, item.get("visit_types", []), _("visit types")
+                VisitType.objects.all(), lambda t: t.name, item.get("visit_types", []), _("visit types")
             ),
             lists=[lists[n] for n in item.get("lists", []) if n in lists],
         )

@@ -20,7 +20,7 @@ def seed_demo(org) -> None:
     reception = Membership.objects.filter(role="reception")
     security = save_list(
         organization=org,
-        name="Accueil" if org.default_language == "fr" else "Reception",
+        name={"fr": "Accueil", "de": "Empfang"}.get(org.default_language, "Reception"),
         members=list(reception),
         emails=[f"securite@{org.slug}.demo"],
     )
@@ -29,16 +29,22 @@ def seed_demo(org) -> None:
         organization=org, name="Dépassement → accueil", event=Event.OVERDUE, lists=[security], by_email=True
     )
     french = org.default_language == "fr"
+    german = org.default_language == "de"
     # Approvals: whoever decides is told a visit waits; the host is told the answer.
     save_rule(
         organization=org,
-        name="Visite à approuver → approbateurs" if french else "Visit to approve → approvers",
+        name="Visite à approuver → approbateurs"
+        if french
+        else "Besuch zu genehmigen → Genehmigende"
+        if german
+        else "Visit to approve → approvers",
         event=Event.PENDING_APPROVAL,
         to_approvers=True,
         by_email=True,
     )
-    for event, fr, en in (
-        (Event.APPROVED, "Visite approuvée → hôte", "Visit approved → host"),
-        (Event.REFUSED, "Visite refusée → hôte", "Visit refused → host"),
+    for event, fr, en, de in (
+        (Event.APPROVED, "Visite approuvée → hôte", "Visit approved → host", "Besuch genehmigt → Gastgeber"),
+        (Event.REFUSED, "Visite refusée → hôte", "Visit refused → host", "Besuch abgelehnt → Gastgeber"),
     ):
-        save_rule(organization=org, name=fr if french else en, event=event, to_host=True, by_email=True)
+        name = fr if french else de if german else en
+        save_rule(organization=org, name=name, event=event, to_host=True, by_email=True)

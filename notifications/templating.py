@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,18 +158,43 @@ def validate(*, channel: str, subject: str, body: str, sample: dict[str, str] | 
         raise ValidationError(errors)
 
 
+# The sample's words that depend on the language (others are names and numbers).
+SAMPLE_WORDS = {
+    "fr": {
+        "visit.date": "3 mars 2026",
+        "visit.status": "Sur site",
+        "visit_type.name": "Visiteur",
+        "visit.cancellation_reason": "Réunion reportée",
+        "visit.refusal_reason": "Pas d'accompagnateur ce jour-là",
+    },
+    "en": {
+        "visit.date": "3 March 2026",
+        "visit.status": "On site",
+        "visit_type.name": "Visitor",
+        "visit.cancellation_reason": "Meeting postponed",
+        "visit.refusal_reason": "No escort available that day",
+    },
+    "de": {
+        "visit.date": "3. März 2026",
+        "visit.status": "Vor Ort",
+        "visit_type.name": "Besucher",
+        "visit.cancellation_reason": "Besprechung verschoben",
+        "visit.refusal_reason": "An diesem Tag keine Begleitperson verfügbar",
+    },
+}
+
+
 def sample_context(language: str = "fr") -> dict[str, str]:
     """Values for previews and for measuring SMS: realistic lengths, fake people."""
-    english = language.startswith("en")
+    code = (language or "").split("-")[0]
+    words = SAMPLE_WORDS.get(code) or SAMPLE_WORDS[settings.LANGUAGE_CODE]
     return {
         "visitor.first_name": "Hélène",
         "visitor.last_name": "Lefèvre",
         "visitor.full_name": "Hélène Lefèvre",
         "visitor.company": "Acme Conseil",
-        "visit.date": "3 March 2026" if english else "3 mars 2026",
         "visit.time": "09:30",
         "visit.until": "11:30",
-        "visit.status": "On site" if english else "Sur site",
         "visit.arrived_time": "09:27",
         "visit.departed_time": "11:12",
         "host.name": "Jean Dupont",
@@ -176,14 +202,10 @@ def sample_context(language: str = "fr") -> dict[str, str]:
         "site.name": "Lyon — Siège",
         "site.address": "12 rue de la République, 69002 Lyon",
         "desk.name": "Accueil principal",
-        "visit_type.name": "Visitor" if english else "Visiteur",
         "organization.name": "Acme Industrie",
         "recipient.name": "Jean Dupont",
         "qr_link": "https://vestibule.example.com/visits/invitation/AbCdEf123456/",
         "visit.links": "Documents: https://vestibule.example.com/documents/sign/AbCdEf/",
         "visit.url": "https://vestibule.example.com/visits/618/",
-        "visit.cancellation_reason": "Meeting postponed" if english else "Réunion reportée",
-        "visit.refusal_reason": "No escort available that day"
-        if english
-        else "Pas d'accompagnateur ce jour-là",
+        **words,
     }

@@ -17,8 +17,8 @@ from twilio.request_validator import RequestValidator
 
 from audit.labels import verb_label
 from audit.names import Names
+from config import translated
 from sites.models import Site
-from tenancy.models import LANGUAGE_CHOICES
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
 from tenancy.scope import tenant_scope
 from visitors.codes import SALT
@@ -89,9 +89,6 @@ def list_delete(request, pk):
 
 
 # --- templates -------------------------------------------------------------------------------
-LANGUAGES = [code for code, _name in LANGUAGE_CHOICES]
-
-
 @member_required(ADMIN)
 def template_list(request):
     custom = {(t.event, t.channel, t.language) for t in MessageTemplate.objects.all()}
@@ -101,7 +98,7 @@ def template_list(request):
             [
                 (channel, lang, (event.value, channel.value, lang) in custom)
                 for channel in Channel
-                for lang in LANGUAGES
+                for lang in translated.languages()
             ],
         )
         for event in Event
@@ -111,7 +108,7 @@ def template_list(request):
 
 @member_required(ADMIN)
 def template_edit(request, event, channel, language):
-    if event not in Event.values or channel not in Channel.values or language not in LANGUAGES:
+    if event not in Event.values or channel not in Channel.values or language not in translated.languages():
         raise Http404
     subject, body, is_custom = services.current_wording(event, channel, language)
     action = request.POST.get("action", "save")

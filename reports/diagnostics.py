@@ -138,5 +138,5 @@ def _empty_choices(selection, noun):
         path = dataset.filters[name]
         used = set(base.filter(**{f"{path}__in": ids}).order_by().values_list(path, flat=True).distinct())
         for obj in objects([i for i in ids if i not in used]):
-            notes.append(_("'%(name)s' has no %(noun)s.") % {"name": obj.name, "noun": noun})
+            notes.append(_("'%(name)s' has no %(noun)s.") % {"name": str(obj), "noun": noun})
     return notes

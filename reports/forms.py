@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.exports import datasets
 from sites.selectors import sites_for
-from tenancy.models import LANGUAGE_CHOICES
+from tenancy.models import language_choices
 
 from .filters import PERIODS, RELATIVE_PERIODS
 from .models import ExportSchedule
@@ -32,7 +32,7 @@ class ScheduleForm(forms.ModelForm):
         help_text=_("E-mail addresses separated by commas."),
     )
     delimiter = forms.ChoiceField(label=_("Delimiter"), choices=[(";", ";"), (",", ",")])
-    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
 
     class Meta:
         model = ExportSchedule

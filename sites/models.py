@@ -2,11 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from tenancy.models import LANGUAGE_CHOICES, Organization
+from tenancy.models import Organization, language_choices
 
 
 class Site(models.Model):
@@ -14,7 +15,9 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=150)
     address = models.TextField(_("address"), blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="fr")
+    language = models.CharField(
+        _("language"), max_length=5, choices=language_choices, default=settings.LANGUAGE_CODE
+    )
     # Visits still on site at this local time are checked out automatically.
     end_of_day = models.TimeField(_("end of day"), default=datetime.time(20, 0))
     # The site's badge policy at the kiosk: a kiosk with a printer prints the

@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 from . import scope as tenant
 from .context import Actor, client_ip, current_actor
 from .models import ApiToken, Membership
+from .responses import finish
 from .tokens import lookup_token
 
 SESSION_KEY = "membership_id"
@@ -56,6 +57,11 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # A body made after commit (a badge PDF) is made here, once the request's
+        # transaction, and every lock it took, is over.
+        return finish(self._dispatch(request))
+
+    def _dispatch(self, request):
         request.membership = None
         request.organization = None
         request.api_token = None

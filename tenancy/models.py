@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-LANGUAGE_CHOICES = [("fr", _("French")), ("en", _("English"))]
+
+def language_choices() -> list[tuple[str, str]]:
+    """settings.LANGUAGES, read when asked: model fields take this callable, so a new
+    language needs no migration."""
+    return list(settings.LANGUAGES)
+
+
+# For serializer fields, which want a list (read when the module loads).
+LANGUAGE_CHOICES = language_choices()
 
 
 class UserManager(BaseUserManager):
@@ -37,7 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     is_platform_support = models.BooleanField(_("platform support"), default=False)
@@ -69,7 +77,7 @@ class Organization(models.Model):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     default_language = models.CharField(
-        _("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="fr"
+        _("default language"), max_length=5, choices=language_choices, default=settings.LANGUAGE_CODE
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -118,22 +126,6 @@ class Membership(models.Model):
     def sees_all_sites(self) -> bool:
         """Admins and compliance with an empty perimeter see every site."""
         return self.role in WIDE_ROLES and not self.site_ids
-
-    @staticmethod
-    def perimeter_sql(column: str) -> str:
-        """`column` (a site id) lies in the member's perimeter: `sees_all_sites`
-        and `site_ids` as one SQL condition that reads the perimeter itself, for
-        a hand-written statement that should not wait for a query of its own.
-        Its parameters are `perimeter_params()`; a test keeps the two forms in
-        step. The text is the same for every member, so a statement built with
-        it can be built once."""
-        # Table names from the models; the values travel as parameters.
-        table = Membership.sites.through._meta.db_table
-        sites = f"SELECT ms.site_id FROM {table} ms WHERE ms.membership_id = %(perimeter_member)s"  # noqa: S608
-        return f"({column} IN ({sites}) OR (%(perimeter_wide)s AND NOT EXISTS ({sites})))"
-
-    def perimeter_params(self) -> dict:
-        return {"perimeter_member": self.pk, "perimeter_wide": self.role in WIDE_ROLES}
 
     @property
     def site_ids(self) -> frozenset[int]:

@@ -27,7 +27,7 @@ def schema(client):
 
 def test_a_consent_text_without_kind_is_created_with_the_default_kind(admin, orgs):
     """`kind` is optional in the schema (the model's default): it was a TypeError."""
-    body = {"title_fr": "Charte", "title_en": "Charter", "body_fr": "Texte", "body_en": "Text"}
+    body = {"title": {"fr": "Charte", "en": "Charter"}, "body": {"fr": "Texte", "en": "Text"}}
     r = admin.post("/api/v1/consent-texts/", body, content_type="application/json")
     assert r.status_code == 201, r.content
     assert r.json()["kind"] == "other"

@@ -4,6 +4,7 @@ Refused actions (illegal transitions, blocking checks, stale codes) answer 409
 with the reason; a bad field answers 400 naming it. The request and response
 bodies are in visitors.serializers."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -14,14 +15,13 @@ from rest_framework.response import Response
 
 from config.filters import ListFilterBackend
 from config.pagination import SearchPagination
-from sites.selectors import sites_for
+from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
 
 from . import configuration, people, selectors, services
-from .codes import resolve_code
 from .errors import VisitError
 from .filters import VisitFilter, VisitorFilter
-from .models import Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
+from .models import Visit, Visitor, VisitType, WatchlistEntry
 from .serializers import (
     UNKNOWN_DESK,
     ArriveSerializer,
@@ -132,7 +132,8 @@ class VisitTypeViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        configuration.save_visit_type(
+        # The answer shows the saved row (it showed the row as it was before).
+        serializer.instance = configuration.save_visit_type(
             organization=self.request.organization,
             visit_type=VisitType.objects.get(pk=serializer.instance.pk),
             **serializer.validated_data,
@@ -207,87 +208,119 @@ class VisitViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(visit).data)
 
     def _act(self, func, **kwargs):
+        """Run an action's service on the visit of the URL, read locked within
+        the caller's perimeter by the service itself: 404 when it is not there."""
         try:
             visit = func(**kwargs)
+        except Visit.DoesNotExist as exc:
+            raise Http404 from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(_("Only an admin or an approver of this visit type decides.")) from exc
         except VisitError as exc:
             return conflict(exc)
         return Response(VisitSerializer.represent(visit))
+
+    def _within(self):
+        """The visits the caller may act upon (the perimeter, once:
+        selectors.in_perimeter), nothing joined: the services join what they need."""
+        return selectors.in_perimeter(self._membership())
+
+    def _body(self, form_class, *, deciders_only: bool = False):
+        """The validated body, or 400; but first 404 for a visit out of reach
+        (and 403 for who may not decide), as when the visit was read before the
+        body. Those reads happen only for a bad body."""
+        form = form_class(data=self.request.data, context=self.get_serializer_context())
+        if not form.is_valid():
+            visit = self.get_object()
+            if deciders_only and not services.can_decide(visit, self._membership()):
+                raise PermissionDenied(_("Only an admin or an approver of this visit type decides."))
+            raise ValidationError(form.errors)
+        return form.validated_data
 
     def _front_desk(self):
         if self._membership().role not in (ADMIN, RECEPTION):
             raise PermissionDenied(_("Only reception registers arrivals and departures."))
 
+    def _front_desk_only(self):
+        """404 for what the caller cannot see, as for any action; then 403."""
+        if self._membership().role not in (ADMIN, RECEPTION):
+            self.get_object()
+            self._front_desk()
+
     @extend_schema(request=ArriveSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def arrive(self, request, pk=None):
         member = self._membership()
-        if member.role not in (ADMIN, RECEPTION):
-            self.get_object()  # 404 for what the caller cannot see, as for any action
-            self._front_desk()
+        self._front_desk_only()
         form = ArriveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         desk_id = form.validated_data.get("desk")
-        # The busiest action of the day: the visit is read FOR UPDATE, with the
-        # desk, in one statement of the request's transaction, so the arrival
-        # needs no second read to lock it.
-        visit, desk = selectors.visit_to_arrive(member, int(pk), desk_id)
-        if visit is None:
-            raise Http404
-        self.check_object_permissions(request, visit)
-        if desk_id is not None and desk is None:
-            raise ValidationError({"desk": [UNKNOWN_DESK.format(pk_value=desk_id)]})
+        desk = None
+        if desk_id is not None:
+            desk = desks_for(member).filter(pk=desk_id).first()
+            if desk is None:
+                self.get_object()  # 404 first for a visit out of reach
+                raise ValidationError({"desk": [UNKNOWN_DESK.format(pk_value=desk_id)]})
         return self._act(
             services.arrive,
-            visit=visit,
+            visit=int(pk),
+            visits=self._within(),
             desk=desk,
             by=member,
             override_reason=form.validated_data.get("override_reason", ""),
-            locked=True,
         )
 
     @extend_schema(request=DepartSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def depart(self, request, pk=None):
-        visit = self.get_object()
-        self._front_desk()
-        form = DepartSerializer(data=request.data, context=self.get_serializer_context())
-        form.is_valid(raise_exception=True)
+        self._front_desk_only()
+        data = self._body(DepartSerializer)
         return self._act(
-            services.depart, visit=visit, desk=form.validated_data.get("desk"), by=self._membership()
+            services.depart,
+            visit=int(pk),
+            visits=self._within(),
+            desk=data.get("desk"),
+            by=self._membership(),
         )
 
+    # Cancel and decisions reach the visits of the consultation period (as the
+    # visit's page and GET visits/{id}/ do).
     @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        visit = self.get_object()
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = self._body(ReasonSerializer)
         return self._act(
-            services.cancel, visit=visit, by=self._membership(), reason=form.validated_data.get("reason", "")
+            services.cancel,
+            visit=int(pk),
+            visits=selectors.daily_visits(self._membership()),
+            by=self._membership(),
+            reason=data.get("reason", ""),
         )
-
-    def _decider(self, visit):
-        if not services.can_decide(visit, self._membership()):
-            raise PermissionDenied(_("Only an admin or an approver of this visit type decides."))
 
     # Approvers may hold any role (a compliance officer, a host): the decision
     # is checked against the visit type, not the role.
     @extend_schema(request=None, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsMember])
     def approve(self, request, pk=None):
-        visit = self.get_object()
-        self._decider(visit)
-        return self._act(services.approve, visit=visit, by=self._membership())
+        return self._act(
+            services.approve,
+            visit=int(pk),
+            visits=selectors.daily_visits(self._membership()),
+            by=self._membership(),
+            deciders_only=True,
+        )
 
     @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsMember])
     def refuse(self, request, pk=None):
-        visit = self.get_object()
-        self._decider(visit)
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = self._body(ReasonSerializer, deciders_only=True)
         return self._act(
-            services.refuse, visit=visit, by=self._membership(), reason=form.validated_data.get("reason", "")
+            services.refuse,
+            visit=int(pk),
+            visits=selectors.daily_visits(self._membership()),
+            by=self._membership(),
+            reason=data.get("reason", ""),
+            deciders_only=True,
         )
 
     @extend_schema(request=ScanSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
@@ -298,10 +331,11 @@ class VisitViewSet(viewsets.ModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            visit, action_done = scan_code(
-                data["code"],
-                membership=self._membership(),
+            visit, action_done = services.scan(
+                code=data["code"],
+                visits=self._within(),
                 desk=data.get("desk"),
+                by=self._membership(),
                 override_reason=data.get("override_reason", ""),
             )
         except VisitError as exc:
@@ -309,18 +343,6 @@ class VisitViewSet(viewsets.ModelViewSet):
         body = self.get_serializer(visit).data
         body["action"] = action_done
         return Response(body)
-
-
-def scan_code(code: str, *, membership, desk=None, override_reason: str = "") -> tuple[Visit, str]:
-    """An invitation or badge code arrives an expected visit or departs an
-    arrived one. A code outside the member's perimeter is refused like a
-    foreign one."""
-    visit, _purpose = resolve_code(code)
-    if not selectors.visits_for(membership).filter(pk=visit.pk).exists():
-        raise VisitError(_("This visit is not in your perimeter."))
-    if visit.status == VisitStatus.ARRIVED:
-        return services.depart(visit=visit, desk=desk, by=membership), "departed"
-    return services.arrive(visit=visit, desk=desk, by=membership, override_reason=override_reason), "arrived"
 
 
 class OnSiteViewSet(viewsets.GenericViewSet):

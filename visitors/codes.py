@@ -8,6 +8,7 @@ an expiry. It carries no personal data and cannot be forged without SECRET_KEY.
 
 import datetime
 import hashlib
+from typing import NamedTuple
 
 from django.core import signing
 from django.utils import timezone
@@ -50,9 +51,16 @@ def make_code(visit: Visit, purpose: str = "invitation") -> str:
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
-def resolve_code(code: str) -> tuple[Visit, str]:
-    """(visit, purpose) for a code scanned in the current tenant scope, or
-    CodeError with the reason. Does not change anything."""
+class ScannedCode(NamedTuple):
+    visit_id: int
+    digest: str
+    purpose: str
+    expires: int
+
+
+def read_code(code: str) -> ScannedCode:
+    """What a code scanned in the current tenant scope says, or CodeError with
+    the reason (unreadable, forged, another organization's). Reads nothing."""
     code = (code or "").strip()
     try:
         payload = signing.loads(code, salt=SALT)
@@ -65,10 +73,15 @@ def resolve_code(code: str) -> tuple[Visit, str]:
     current_id = current if isinstance(current, int) or current is None else current.pk
     if org_id != current_id:
         raise CodeError(_("This code belongs to another organization."))
-    visit = Visit.objects.select_related("visitor", "site", "visit_type").filter(pk=visit_id).first()
-    if visit is None or _digest(visit.token) != digest:
+    return ScannedCode(visit_id, digest, purpose, expires)
+
+
+def check_code(visit: Visit | None, scanned: ScannedCode) -> None:
+    """CodeError unless `scanned` still opens `visit` (the visit it names, read
+    by the caller; None when it is gone)."""
+    if visit is None or _digest(visit.token) != scanned.digest:
         raise CodeError(_("This code is no longer valid (the visit was changed or removed)."))
-    if timezone.now().timestamp() > expires:
+    if timezone.now().timestamp() > scanned.expires:
         raise CodeError(_("This code has expired."))
     refused = {
         VisitStatus.CANCELLED: _("This visit was cancelled."),
@@ -79,4 +92,13 @@ def resolve_code(code: str) -> tuple[Visit, str]:
     }
     if visit.status in refused:
         raise CodeError(refused[visit.status])
-    return visit, purpose
+
+
+def resolve_code(code: str) -> tuple[Visit, str]:
+    """(visit, purpose) for a code scanned in the current tenant scope, or
+    CodeError with the reason. Does not change anything (the scan itself is
+    `services.scan`, which reads the visit locked)."""
+    scanned = read_code(code)
+    visit = Visit.objects.select_related("visitor", "site", "visit_type").filter(pk=scanned.visit_id).first()
+    check_code(visit, scanned)
+    return visit, scanned.purpose

@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
+from config import translated
 
 from .models import KioskToken, VisitType, WatchlistEntry
 
 VISIT_TYPE_FIELDS = (
-    "name_fr",
-    "name_en",
     "color",
     "host_required",
     "approval_required",
@@ -28,18 +27,28 @@ WATCHLIST_FIELDS = ("first_name", "last_name", "company", "email", "reason", "ex
 def save_visit_type(
     *, organization, visit_type: VisitType | None = None, approvers=None, **values
 ) -> VisitType:
+    # The name: `name={"fr": ..., "en": ...}` or `name_fr=..., name_en=...`.
+    names = translated.collect(values, ["name"]).get("name", {})
     values = {k: v for k, v in values.items() if k in VISIT_TYPE_FIELDS}
     if visit_type is None:
-        visit_type = VisitType.objects.create(
-            organization_id=getattr(organization, "pk", organization), **values
-        )
+        visit_type = VisitType(organization_id=getattr(organization, "pk", organization), **values)
+        translated.assign(visit_type, "name", names)
+        visit_type.save()
         audit.record("visit_type.created", target=visit_type)
     else:
         changed = [k for k, v in values.items() if getattr(visit_type, k) != v]
         for k in changed:
             setattr(visit_type, k, values[k])
+        before = translated.translations(visit_type, "name")
+        if translated.assign(visit_type, "name", names):
+            # Journaled as before: which language's name changed (`name_en`).
+            after = translated.translations(visit_type, "name")
+            changed += [f"name_{code}" for code in after if after[code] != before.get(code)]
         if changed:
-            visit_type.save(update_fields=changed)
+            columns = {"name" if k.startswith("name_") else k for k in changed}
+            if any(k.startswith("name_") and k != f"name_{translated.default_language()}" for k in changed):
+                columns.add("i18n")
+            visit_type.save(update_fields=sorted(columns))
             audit.record("visit_type.updated", target=visit_type, data={"fields": changed})
     if approvers is not None:
         visit_type.approvers.set(approvers)

@@ -25,6 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from config import translated
 from tenancy.models import Membership
 
 from . import contact, services
@@ -193,8 +194,9 @@ def parse(data: bytes, *, site, by=None, progress=None) -> tuple[list[dict], Imp
     tz = zoneinfo.ZoneInfo(site.timezone)
     types = {}
     for vt in VisitType.objects.filter(active=True):
-        types[_fold(vt.name_fr)] = vt
-        types[_fold(vt.name_en)] = vt
+        for name in translated.translations(vt, "name").values():
+            if name:
+                types[_fold(name)] = vt
     hosts = {
         m.user.email.lower(): m for m in Membership.objects.filter(is_active=True).select_related("user")
     }

@@ -8,17 +8,18 @@ import zoneinfo
 
 from django.utils import timezone
 
+from config import translated
 from sites.models import Desk, Site
 from tenancy.models import Membership
 
 from .models import BadgeCounter, Visit, Visitor, VisitStatus, VisitType
 
 TYPES = [
-    # name_fr, name_en, colour, host required, approval, minutes, kiosk
-    ("Visiteur", "Visitor", "#1f5fbf", True, False, 120, True),
-    ("Prestataire", "Contractor", "#b35c00", True, False, 480, False),
-    ("Livraison", "Delivery", "#2e7d32", False, False, 30, True),
-    ("Entretien", "Interview", "#6a1b9a", True, True, 90, True),
+    # names by language, colour, host required, approval, minutes, kiosk
+    ({"fr": "Visiteur", "en": "Visitor", "de": "Besucher"}, "#1f5fbf", True, False, 120, True),
+    ({"fr": "Prestataire", "en": "Contractor", "de": "Dienstleister"}, "#b35c00", True, False, 480, False),
+    ({"fr": "Livraison", "en": "Delivery", "de": "Lieferung"}, "#2e7d32", False, False, 30, True),
+    ({"fr": "Entretien", "en": "Interview", "de": "Vorstellungsgespräch"}, "#6a1b9a", True, True, 90, True),
 ]
 FIRST = [
     "Hélène",
@@ -78,21 +79,28 @@ COMPANIES = [
 ]
 
 
+def _language(index: int, drawn: str) -> str:
+    return "de" if index % 7 == 3 and "de" in translated.languages() else drawn
+
+
 def seed(org, visits: int = 300, seed_value: int = 42) -> None:
     rng = random.Random(seed_value + org.pk)
-    types = [
-        VisitType.objects.create(
+    types = []
+    for names, color, host, approval, minutes, kiosk in TYPES:
+        kind = VisitType(
             organization=org,
-            name_fr=fr,
-            name_en=en,
             color=color,
             host_required=host,
             approval_required=approval,
             default_duration_minutes=minutes,
             kiosk_allowed=kiosk,
         )
-        for fr, en, color, host, approval, minutes, kiosk in TYPES
-    ]
+        # The configured languages the demo has words for.
+        translated.assign(
+            kind, "name", {code: names[code] for code in translated.languages() if code in names}
+        )
+        kind.save()
+        types.append(kind)
     sites = list(Site.objects.all())
     desks = {s.pk: list(Desk.objects.filter(site=s)) for s in sites}
     hosts = list(Membership.objects.filter(role__in=["host", "admin"]))
@@ -103,7 +111,9 @@ def seed(org, visits: int = 300, seed_value: int = 42) -> None:
             last_name=rng.choice(LAST),
             company=rng.choice(COMPANIES),
             email=f"visiteur{i}@exemple.test",
-            language=rng.choice(["fr", "fr", "en"]),
+            # Every seventh visitor reads German, when it is configured (the
+            # draw is made anyway, so the rest of the demo stays the same).
+            language=_language(i, rng.choice(["fr", "fr", "en"])),
         )
         for i in range(max(40, visits // 3))
     )

@@ -14,7 +14,8 @@ class VisitError(Exception):
         # True when arrival checks refused (something to solve: a consent to
         # sign, the watchlist), not the visit's state.
         self.checks = checks
-        # The visit a walk-in registered before its arrival was refused.
+        # The visit the refused action read (a walk-in's: registered, then
+        # refused its arrival).
         self.visit = None
         super().__init__("; ".join(self.problems))
 

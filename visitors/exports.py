@@ -43,7 +43,7 @@ class VisitsDataset(Dataset):
         Column("visitor_email", _("Visitor e-mail"), "visitor__email", default=False),
         Column("visitor_phone", _("Visitor phone"), "visitor__phone", kind=PHONE, default=False),
         Column("host", _("Host"), "host__user__full_name"),
-        Column("visit_type", _("Visit type"), localized("visit_type__name_fr", "visit_type__name_en")),
+        Column("visit_type", _("Visit type"), localized("visit_type__name")),
         Column("status", _("Status"), "status", kind=LABEL, choices=dict(VisitStatus.choices)),
         Column("expected_at", _("Expected at"), "expected_at", kind=DATETIME),
         Column("expected_until", _("Expected until"), "expected_until", kind=DATETIME),

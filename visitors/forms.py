@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import translated
 from sites.selectors import sites_for
 from tenancy.models import Membership
 
@@ -39,7 +40,7 @@ class _MemberChoices:
     def _limit(self, membership):
         self.fields["site"].queryset = sites_for(membership)
         self.fields["visit_type"].queryset = VisitType.objects.filter(active=True)
-        self.fields["visit_type"].label_from_instance = lambda t: t.name
+        self.fields["visit_type"].label_from_instance = str
         if "host" in self.fields:
             self.fields["host"].queryset = Membership.objects.filter(is_active=True).select_related("user")
             self.fields["host"].label_from_instance = lambda m: m.user.get_full_name()
@@ -132,7 +133,7 @@ class WalkInForm(VisitorFields):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visit_type"].queryset = VisitType.objects.filter(active=True)
-        self.fields["visit_type"].label_from_instance = lambda t: t.name
+        self.fields["visit_type"].label_from_instance = str
         self.fields["host"].queryset = Membership.objects.filter(is_active=True).select_related("user")
         self.fields["host"].label_from_instance = lambda m: m.user.get_full_name()
 
@@ -143,9 +144,9 @@ class VisitTypeForm(forms.ModelForm):
 
     class Meta:
         model = VisitType
+        # The name: one input per configured language (`name_fr`, `name_en`, ...),
+        # added in __init__ from settings.LANGUAGES.
         fields = [
-            "name_fr",
-            "name_en",
             "color",
             "host_required",
             "approval_required",
@@ -158,6 +159,9 @@ class VisitTypeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        translated.add_form_fields(
+            self, [("name", _("name"), 100, None)], instance=self.instance if self.instance.pk else None
+        )
         self.fields["approvers"].queryset = Membership.objects.filter(is_active=True).select_related("user")
         self.fields["approvers"].label_from_instance = lambda m: m.user.get_full_name()
 

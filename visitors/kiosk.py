@@ -15,21 +15,21 @@ from django.db import connection
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from config import translated
 from config.csrf import opaque_origin_allowed
 from sites.models import Site
 from tenancy.scope import tenant_scope
 
 from . import selectors, services
 from .checks import self_service_links
-from .codes import resolve_code
 from .configuration import hash_kiosk_key
 from .errors import VisitError
 from .models import Visit, VisitStatus
 
-LANGUAGES = ("fr", "en")
 # How long the welcome stays before the kiosk is ready for the next visitor (a
 # touch returns at once); the static script reads it from the page.
 WELCOME_SECONDS = 8
@@ -51,7 +51,7 @@ def lookup(key: str):
 
 def wanted_language(request) -> str | None:
     language = request.GET.get("lang") or request.POST.get("lang") or ""
-    return language if language in LANGUAGES else None
+    return language if language in translated.languages() else None
 
 
 def start_url(key: str, language: str | None = None) -> str:
@@ -61,7 +61,7 @@ def start_url(key: str, language: str | None = None) -> str:
 
 def closed(request, language: str | None):
     """Every step of a revoked (or unknown) kiosk: nothing is recorded."""
-    with translation.override(language or translation.get_language() or "fr"):
+    with translation.override(language or translation.get_language() or translated.default_language()):
         response = render(
             request, "visitors/kiosk_closed.html", {"lang": translation.get_language()}, status=404
         )
@@ -90,17 +90,24 @@ def _short_name(visit: Visit) -> str:
     return f"{visit.visitor.first_name} {last}." if last else visit.visitor.first_name
 
 
-def _arrive(visit: Visit, context: dict) -> None:
-    """Arrive the visit, or say why not in `context` (with links the visitor can
-    follow alone, such as signing a missing consent)."""
-    if not visit.visit_type.kiosk_allowed:
-        context["error"] = _("Please go to the reception desk to be registered.")
-        return
+def _arrive(context: dict, *, visit: Visit | int | None = None, code: str | None = None) -> None:
+    """Arrive the visit (an instance or an id) or the visit of a scanned code,
+    at the kiosk's site, or say why not in `context` (with links the visitor
+    can follow alone, such as signing a missing consent)."""
+    site = context["site"]
     try:
-        services.arrive(visit=visit, desk=None, by=None)
+        if code is not None:
+            visit, _done = services.scan(code=code, site=site)
+        else:
+            visit = services.arrive(visit=visit, visits=Visit.objects.filter(site=site), kiosk=True)
+    except Visit.DoesNotExist:
+        context["error"] = _("Visit not found. Please go to the reception desk.")
+        return
     except VisitError as exc:
         if exc.checks:
-            context["links"] = self_service_links(visit, kiosk_key=context["key"], language=context["lang"])
+            context["links"] = self_service_links(
+                exc.visit, kiosk_key=context["key"], language=context["lang"]
+            )
             context["error"] = (
                 _("Some documents must be signed before your arrival.")
                 if context["links"]
@@ -113,7 +120,7 @@ def _arrive(visit: Visit, context: dict) -> None:
         "name": visit.visitor.first_name
     }
     context["welcome"] = True
-    if context["site"].kiosk_badge:
+    if site.kiosk_badge:
         context["badge_token"] = badge_token(visit)
 
 
@@ -122,7 +129,12 @@ def _context(*, site, key: str, language: str) -> dict:
         "site": site,
         "key": key,
         "lang": language,
-        "other_language": "en" if language == "fr" else "fr",
+        # The visitor's choice: every other configured language, in its own words.
+        "other_languages": [
+            (code, capfirst(translation.get_language_info(code)["name_local"]))
+            for code in translated.languages()
+            if code != language
+        ],
         "results": None,
         "message": "",
         "error": "",
@@ -140,7 +152,7 @@ def arrive_and_welcome(request, *, key: str, site, visit: Visit, language: str):
     with the arrival (signing the last missing consent)."""
     with translation.override(language):
         context = _context(site=site, key=key, language=language)
-        _arrive(visit, context)
+        _arrive(context, visit=visit)
         return render(request, "visitors/kiosk.html", context)
 
 
@@ -156,7 +168,7 @@ def kiosk(request, key):
     _token_id, org_id, site_id = found
     with tenant_scope(org_id):
         site = Site.objects.get(pk=site_id)
-        language = chosen or (site.language if site.language in LANGUAGES else "fr")
+        language = chosen or translated.supported(site.language) or translated.default_language()
         with translation.override(language):
             context = _context(site=site, key=key, language=language)
             if request.method == "POST":
@@ -168,15 +180,7 @@ def kiosk(request, key):
 def _act(request, site, context: dict) -> None:
     action = request.POST.get("action")
     if action == "scan":
-        try:
-            visit, _purpose = resolve_code(request.POST.get("code", ""))
-            if visit.site_id != site.pk:
-                raise VisitError(
-                    _("This visit is expected at another site: %(site)s.") % {"site": visit.site.name}
-                )
-            _arrive(visit, context)
-        except VisitError as exc:
-            context["error"] = exc.message
+        _arrive(context, code=request.POST.get("code", ""))
     elif action == "search":
         name = request.POST.get("name", "").strip()
         if len(name) < 2:
@@ -189,14 +193,8 @@ def _act(request, site, context: dict) -> None:
             found_visits = selectors.search_visits(visits, name, hosts=False)[:10]
             context["results"] = [(v.pk, _short_name(v), v.expected_at) for v in found_visits]
     elif action == "confirm":
-        visit = None
-        if str(request.POST.get("visit", "")).isdigit():
-            visit = (
-                Visit.objects.filter(site=site, pk=request.POST["visit"])
-                .select_related("visitor", "visit_type", "site")
-                .first()
-            )
-        if visit is None:
-            context["error"] = _("Visit not found. Please go to the reception desk.")
+        wanted = str(request.POST.get("visit", ""))
+        if wanted.isdigit():
+            _arrive(context, visit=int(wanted))
         else:
-            _arrive(visit, context)
+            context["error"] = _("Visit not found. Please go to the reception desk.")

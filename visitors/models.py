@@ -5,12 +5,13 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from modeltrans.fields import TranslationField
 
+from config import translated
 from sites.models import Desk, Site
-from tenancy.models import LANGUAGE_CHOICES, Membership, Organization
+from tenancy.models import Membership, Organization, language_choices
 
 
 def new_token() -> str:
@@ -27,7 +28,7 @@ class Visitor(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     company = models.CharField(_("company"), max_length=150, blank=True)
-    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=language_choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by retention when the identity has been anonymised.
     anonymized_at = models.DateTimeField(null=True, blank=True)
@@ -51,8 +52,8 @@ class VisitType(models.Model):
     """A kind of visit and its reception policy."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=True)
-    name_fr = models.CharField(_("name (French)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
+    # In settings.LANGUAGE_CODE; the other languages in `i18n` (config/translated.py).
+    name = models.CharField(_("name"), max_length=100)
     color = models.CharField(_("colour"), max_length=7, default="#1f5fbf")
     host_required = models.BooleanField(_("host required"), default=True)
     approval_required = models.BooleanField(_("approval required"), default=False)
@@ -62,18 +63,17 @@ class VisitType(models.Model):
     # Members who may approve or refuse visits of this type, besides admins.
     approvers = models.ManyToManyField(Membership, blank=True, related_name="+", verbose_name=_("approvers"))
 
+    i18n = TranslationField(fields=("name",))
+
     objects = ScopedManager(organization="organization")
 
     class Meta:
-        ordering = ["name_fr"]
+        ordering = ["name"]
         verbose_name = _("visit type")
 
     def __str__(self):
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+        # `name_i18n` (django-modeltrans): the active language, else LANGUAGE_CODE.
+        return translated.get(self, "name")
 
 
 class VisitStatus(models.TextChoices):

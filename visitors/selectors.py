@@ -6,7 +6,6 @@ also leave out what is past its consultation period (`daily_visits`,
 `daily_visitors`); compliance reads that in the retention archive."""
 
 import datetime
-import functools
 import zoneinfo
 
 from django.db import connection
@@ -15,8 +14,6 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.registries import consultation
-from config.rows import JoinedRow
-from sites.models import Desk, Site
 from tenancy.models import Membership, Role
 
 from .models import KioskToken, Visit, Visitor, VisitStatus, VisitType, WatchlistEntry
@@ -59,10 +56,12 @@ def search_visits(queryset: QuerySet[Visit], q: str, *, hosts: bool = True) -> Q
     return queryset
 
 
-def visits_for(membership: Membership) -> QuerySet[Visit]:
-    visits = Visit.objects.select_related(
-        "visitor", "site", "visit_type", "host__user", "desk", "arrived_desk"
-    )
+def in_perimeter(membership: Membership, visits: QuerySet[Visit] | None = None) -> QuerySet[Visit]:
+    """The perimeter's rule, once: `visits` (every visit of the tenant by
+    default) narrowed to what `membership` may see. The actions (arrive,
+    depart, scan...) read their visit locked from it, with only what they
+    need joined (`visitors.services`)."""
+    visits = Visit.objects.all() if visits is None else visits
     if membership.sees_all_sites:
         return visits
     if membership.role == Role.HOST:
@@ -70,51 +69,11 @@ def visits_for(membership: Membership) -> QuerySet[Visit]:
     return visits.filter(site_id__in=membership.site_ids)
 
 
-@functools.cache
-def _arrival_read() -> tuple[JoinedRow, str]:
-    """The columns and the statement of `visit_to_arrive`, built once."""
-    row = JoinedRow((Visit, "v"), (Site, "s"), (Visitor, "p"), (Desk, "d"))
-    # Names and columns from the models; the values travel as parameters.
-    visits, sites, visitors, desks = (m._meta.db_table for m in (Visit, Site, Visitor, Desk))
-    sql = (
-        f"SELECT {row.columns} FROM {visits} v JOIN {sites} s ON s.id = v.site_id "  # noqa: S608
-        f"LEFT JOIN {visitors} p ON p.id = v.visitor_id "
-        f"LEFT JOIN {desks} d ON d.id = %(desk)s AND d.organization_id = v.organization_id "
-        f"AND {Membership.perimeter_sql('d.site_id')} "
-        f"WHERE v.id = %(visit)s AND v.organization_id = %(org)s AND {Membership.perimeter_sql('v.site_id')} "
-        "FOR UPDATE OF v"
+def visits_for(membership: Membership) -> QuerySet[Visit]:
+    return in_perimeter(
+        membership,
+        Visit.objects.select_related("visitor", "site", "visit_type", "host__user", "desk", "arrived_desk"),
     )
-    return row, sql
-
-
-def visit_to_arrive(
-    membership: Membership, visit_id: int, desk_id: int | None
-) -> tuple[Visit | None, Desk | None]:
-    """For reception and admins: the visit read FOR UPDATE in the caller's
-    transaction, with its site and visitor, and the desk asked for; each None
-    when it is another tenant's or outside the member's perimeter (the rule of
-    `visits_for` and `desks_for`). The desk's busiest action: one statement
-    where the ORM took three (perimeter, visit, desk) and more CPU to build them
-    than PostgreSQL to run them. Like the desk's day, it reads no retention
-    policy: only today's visits arrive."""
-    if membership.role not in (Role.ADMIN, Role.RECEPTION):
-        raise ValueError("hosts and compliance do not register arrivals")
-    row, sql = _arrival_read()
-    params = {
-        **membership.perimeter_params(),
-        "visit": visit_id,
-        "desk": desk_id,
-        "org": membership.organization_id,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None, None
-    visit, site, visitor, desk = row.instances(found)
-    Visit.site.field.set_cached_value(visit, site)
-    Visit.visitor.field.set_cached_value(visit, visitor)
-    return visit, desk
 
 
 def visitors_for(membership: Membership) -> QuerySet[Visitor]:
@@ -125,10 +84,8 @@ def visitors_for(membership: Membership) -> QuerySet[Visitor]:
     visitors = Visitor.objects.all()
     if membership.sees_all_sites:
         return visitors
-    if membership.role == Role.HOST:
-        # Hosts see the people they have invited, nobody else's guests.
-        return visitors.filter(pk__in=Visit.objects.filter(host=membership).values("visitor_id"))
-    return visitors.filter(pk__in=Visit.objects.filter(site_id__in=membership.site_ids).values("visitor_id"))
+    # Hosts see the people they have invited, nobody else's guests.
+    return visitors.filter(pk__in=in_perimeter(membership).values("visitor_id"))
 
 
 def daily_visits(membership: Membership) -> QuerySet[Visit]:

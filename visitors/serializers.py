@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from config import translated
 from config.serializers import BoundedDateTimeField, PrebuiltFields
 from sites.selectors import desks_for, sites_for
 from tenancy.models import Membership
@@ -75,7 +76,10 @@ class InviteeSerializer(PrebuiltFields, serializers.ModelSerializer):
 
 
 class VisitTypeSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(read_only=True)
+    # `name`: in the request's language; `name_translations`: {"fr": ..., "en": ...},
+    # one key per language of settings.LANGUAGES (fr required).
+    name = serializers.CharField(read_only=True, source="__str__")
+    name_translations = translated.TranslationsField(attribute="name", max_length=100)
     approvers = Scoped(_members, many=True, required=False)
 
     class Meta:
@@ -83,8 +87,7 @@ class VisitTypeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
-            "name_fr",
-            "name_en",
+            "name_translations",
             "color",
             "host_required",
             "approval_required",

@@ -10,6 +10,7 @@ State machine:
 import datetime
 import zoneinfo
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from audit import services as audit
 from sites.models import Site
 from tenancy.models import Membership, Role
 
-from . import invitations, watchlist
+from . import codes, invitations, watchlist
 from .checks import arrival_findings
 from .errors import VisitError
 from .models import Visit, Visitor, VisitStatus, VisitType
@@ -43,6 +44,13 @@ def _user(by):
     if by is None:
         return None
     return by.user if isinstance(by, Membership) else by
+
+
+def _user_id(by) -> int | None:
+    """`_user(by)`'s id, without reading the user (a membership knows it)."""
+    if by is None:
+        return None
+    return by.user_id if isinstance(by, Membership) else by.pk
 
 
 def _is_admin(by) -> bool:
@@ -226,48 +234,64 @@ def update_visit(*, visit: Visit, by=None, **values) -> Visit:
     return visit
 
 
-# The next number of the site's daily badge sequence and the visit's arrival, in
-# one statement. The counter upsert takes a row lock held until the arrival
-# commits: concurrent desks queue on it, and a rolled-back arrival gives its
-# number back, so there are no gaps. One round trip instead of two also
-# shortens the time that lock is held.
-_SAVE_ARRIVAL = """
-WITH counter AS (
-  INSERT INTO visitors_badgecounter (organization_id, site_id, day, last)
-  VALUES (%(org)s, %(site)s, %(day)s, 1)
-  ON CONFLICT (site_id, day) DO UPDATE SET last = visitors_badgecounter.last + 1
-  RETURNING last)
-UPDATE visitors_visit SET status = %(status)s, arrived_at = %(at)s, arrived_desk_id = %(desk)s,
-  arrived_by_id = %(by)s, desk_id = %(visit_desk)s, badge_day = %(day)s, override_reason = %(reason)s,
-  updated_at = %(at)s, badge_number = (SELECT last FROM counter)
-WHERE id = %(id)s
-RETURNING badge_number
+# The next number of the site's daily badge sequence. The upsert takes a row
+# lock on the counter held until the arrival commits: concurrent desks queue on
+# it, and a rolled-back arrival gives its number back, so there are no gaps. The
+# ORM has no increment-on-conflict: this statement is the counter's only path.
+_NEXT_BADGE_NUMBER = """
+INSERT INTO visitors_badgecounter (organization_id, site_id, day, last)
+VALUES (%(org)s, %(site)s, %(day)s, 1)
+ON CONFLICT (site_id, day) DO UPDATE SET last = visitors_badgecounter.last + 1
+RETURNING last
 """
 
 
-def _save_arrival(visit: Visit) -> int:
+def _next_badge_number(visit: Visit) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            _SAVE_ARRIVAL,
-            {
-                "org": visit.organization_id,
-                "site": visit.site_id,
-                "day": visit.badge_day,
-                "status": visit.status,
-                "at": visit.arrived_at,
-                "desk": visit.arrived_desk_id,
-                "by": visit.arrived_by_id,
-                "visit_desk": visit.desk_id,
-                "reason": visit.override_reason,
-                "id": visit.pk,
-            },
+            _NEXT_BADGE_NUMBER, {"org": visit.organization_id, "site": visit.site_id, "day": visit.badge_day}
         )
         return cursor.fetchone()[0]
 
 
-# --- the life cycle -----------------------------------------------------------------------
-def _lock(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update(of=("self",)).select_related("site", "visitor").get(pk=visit.pk)
+# --- the one locked read ------------------------------------------------------------------
+def _read_locked(visit: Visit | int, visits=None, related=("site", "visitor")) -> Visit | None:
+    """The one read of every action on a visit: its row FOR UPDATE (its own
+    row, not the joined ones) with what the action needs, taken from `visits`
+    (what the caller may act upon: a member's perimeter,
+    `selectors.in_perimeter`; a kiosk's site) or from every visit of the tenant.
+    Of two desks acting on one visit, the second waits here for the first's
+    commit and then sees its result."""
+    visits = Visit.objects.all() if visits is None else visits
+    pk = visit.pk if isinstance(visit, Visit) else visit
+    found = list(visits.select_for_update(of=("self",)).select_related(*related).filter(pk=pk)[:1])
+    return found[0] if found else None
+
+
+def _act_locked(visit: Visit | int, visits, act, *, related=("site", "visitor"), missing=None) -> Visit:
+    """`act(row)` on the visit read by `_read_locked`, in a transaction (the
+    caller's, when there is one: no savepoint). A refusal (VisitError,
+    PermissionDenied) is raised only once the block is left, so what it
+    journaled (visit.denied) stays with the caller's transaction. A visit not
+    found raises Visit.DoesNotExist (views answer 404), or what `missing()`
+    raises."""
+    refused = None
+    with transaction.atomic(savepoint=False):
+        current = _read_locked(visit, visits, related)
+        if current is not None:
+            try:
+                act(current)
+            except (VisitError, PermissionDenied) as exc:
+                refused = exc
+    if current is None:
+        if missing is not None:
+            missing()
+        raise Visit.DoesNotExist("No such visit within reach.")
+    if refused is not None:
+        if isinstance(refused, VisitError) and refused.visit is None:
+            refused.visit = current
+        raise refused
+    return _refresh(visit, current) if isinstance(visit, Visit) else current
 
 
 def _refresh(target: Visit, source: Visit) -> Visit:
@@ -276,6 +300,7 @@ def _refresh(target: Visit, source: Visit) -> Visit:
     return target
 
 
+# --- the life cycle -----------------------------------------------------------------------
 ARRIVAL_REFUSALS = {
     VisitStatus.ARRIVED: gettext_lazy("This visitor has already arrived."),
     VisitStatus.DEPARTED: gettext_lazy("This visit is over: the visitor has already left."),
@@ -293,20 +318,45 @@ def _can_arrive(visit: Visit, desk) -> None:
         raise VisitError(_("This visit is expected at another site: %(site)s.") % {"site": visit.site.name})
 
 
-def arrive(*, visit: Visit, desk=None, by=None, override_reason: str = "", locked: bool = False) -> Visit:
-    """Register the arrival.
+def _kiosk_may_arrive(visit: Visit) -> None:
+    if not visit.visit_type.kiosk_allowed:
+        raise VisitError(_("Please go to the reception desk to be registered."))
 
-    1. Refuses an illegal transition or a desk of another site (409).
+
+def arrive(
+    *,
+    visit: Visit | int,
+    visits=None,
+    desk=None,
+    by=None,
+    override_reason: str = "",
+    kiosk: bool = False,
+) -> Visit:
+    """Register the arrival of `visit` (an instance, refreshed in place, or an
+    id), read locked from `visits` (see `_read_locked`); every screen, the
+    kiosk and the API come here.
+
+    1. Refuses a visit type the kiosk may not arrive (`kiosk`), an illegal
+       transition or a desk of another site (409).
     2. Runs the arrival checks (watchlist, documents...). Problems refuse the
        arrival, journaled as visit.denied. An admin's reason (journaled as
        visit.override) lifts the overridable ones (the watchlist), never a
        missing consent. An admin's override recorded on the visit at its
        pre-registration holds for its arrival by an admin.
-    3. Locks the visit row and re-checks: of two desks arriving the same visit,
-       the second waits for the first and is then refused. `locked=True` says
-       the caller already read the row FOR UPDATE in its transaction (the API
-       does, to save a second read on the busiest action of the day).
-    4. Takes the next badge number of the site's local day."""
+    3. Takes the next badge number of the site's local day.
+    A refusal carries the visit read (`VisitError.visit`)."""
+
+    def act(current: Visit) -> None:
+        if kiosk:
+            _kiosk_may_arrive(current)
+        _arrival(current, desk=desk, by=by, override_reason=override_reason)
+
+    related = ("site", "visitor", "visit_type") if kiosk else ("site", "visitor")
+    return _act_locked(visit, visits, act, related=related)
+
+
+def _arrival(visit: Visit, *, desk, by, override_reason: str) -> None:
+    """The arrival of a visit read locked by the caller: its checks, then its writes."""
     _can_arrive(visit, desk)
     found = arrival_findings(visit)
     problems = [message for message, _overridable in found]
@@ -325,19 +375,23 @@ def arrive(*, visit: Visit, desk=None, by=None, override_reason: str = "", locke
             raise VisitError(
                 *blocking, overridable=all(overridable for _m, overridable in found), checks=True
             )
-    if locked:
-        if not connection.in_atomic_block:
-            raise RuntimeError("locked=True needs the caller's transaction holding the row lock")
-        # No savepoint: nothing below refuses the arrival, and an error aborts
-        # the caller's whole transaction anyway.
-        return _register_arrival(visit, desk, by, problems, override_reason)
-    with transaction.atomic():
-        current = _lock(visit)
-        _can_arrive(current, desk)
-        return _refresh(visit, _register_arrival(current, desk, by, problems, override_reason))
+    _register_arrival(visit, desk, by, problems, override_reason)
 
 
-def _register_arrival(visit: Visit, desk, by, problems: list[str], override_reason: str) -> Visit:
+ARRIVAL_FIELDS = [
+    "status",
+    "arrived_at",
+    "arrived_desk",
+    "arrived_by",
+    "desk",
+    "override_reason",
+    "badge_day",
+    "badge_number",
+    "updated_at",
+]
+
+
+def _register_arrival(visit: Visit, desk, by, problems: list[str], override_reason: str) -> None:
     """The writes of an arrival, on a row locked and checked by the caller. The
     badge counter and the journal head are locked here until the commit, so
     they come last."""
@@ -345,34 +399,38 @@ def _register_arrival(visit: Visit, desk, by, problems: list[str], override_reas
     visit.status = VisitStatus.ARRIVED
     visit.arrived_at = now
     visit.arrived_desk = desk
-    visit.arrived_by = _user(by)
+    visit.arrived_by_id = _user_id(by)
     if desk is not None:
         visit.desk = desk
     if problems:
         visit.override_reason = override_reason.strip()
     visit.badge_day = local_today(visit.site, now)
-    visit.updated_at = now
-    visit.badge_number = _save_arrival(visit)
+    visit.badge_number = _next_badge_number(visit)
+    visit.save(update_fields=ARRIVAL_FIELDS)
     desk_id = getattr(desk, "pk", None)
     if problems:
         audit.record("visit.override", target=visit, site=visit.site_id, data=_data(visit, desk_id=desk_id))
     audit.record("visit.arrived", target=visit, site=visit.site_id, data=_data(visit, desk_id=desk_id))
-    return visit
 
 
-@transaction.atomic
-def depart(*, visit: Visit, desk=None, by=None, automatic: bool = False, at=None) -> Visit:
-    locked = _lock(visit)
-    if locked.status == VisitStatus.DEPARTED:
+def depart(*, visit: Visit | int, visits=None, desk=None, by=None, automatic: bool = False, at=None) -> Visit:
+    """Register the departure of `visit` (as `arrive` reads it)."""
+    return _act_locked(
+        visit, visits, lambda current: _departure(current, desk=desk, by=by, automatic=automatic, at=at)
+    )
+
+
+def _departure(visit: Visit, *, desk, by, automatic: bool = False, at=None) -> None:
+    if visit.status == VisitStatus.DEPARTED:
         raise VisitError(_("This visitor has already left."))
-    if locked.status != VisitStatus.ARRIVED:
+    if visit.status != VisitStatus.ARRIVED:
         raise VisitError(_("This visitor never arrived: a departure needs an arrival first."))
-    locked.status = VisitStatus.DEPARTED
-    locked.departed_at = at or timezone.now()
-    locked.departed_desk = desk
-    locked.departed_by = _user(by)
-    locked.departure_automatic = automatic
-    locked.save(
+    visit.status = VisitStatus.DEPARTED
+    visit.departed_at = at or timezone.now()
+    visit.departed_desk = desk
+    visit.departed_by_id = _user_id(by)
+    visit.departure_automatic = automatic
+    visit.save(
         update_fields=[
             "status",
             "departed_at",
@@ -384,26 +442,67 @@ def depart(*, visit: Visit, desk=None, by=None, automatic: bool = False, at=None
     )
     audit.record(
         "visit.departed",
-        target=locked,
-        site=locked.site_id,
-        data=_data(locked, desk_id=getattr(desk, "pk", None), automatic=automatic),
+        target=visit,
+        site=visit.site_id,
+        data=_data(visit, desk_id=getattr(desk, "pk", None), automatic=automatic),
     )
-    return _refresh(visit, locked)
 
 
-@transaction.atomic
-def cancel(*, visit: Visit, by=None, reason: str = "") -> Visit:
-    locked = _lock(visit)
-    if locked.status not in (VisitStatus.EXPECTED, VisitStatus.PENDING_APPROVAL):
-        raise VisitError(_("Only a visit that has not started can be cancelled."))
-    was_expected = locked.status == VisitStatus.EXPECTED
-    locked.status = VisitStatus.CANCELLED
-    locked.cancellation_reason = (reason or "").strip()
-    locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
-    audit.record("visit.cancelled", target=locked, site=locked.site_id, data=_data(locked))
-    if was_expected:
-        invitations.schedule(locked, "cancelled")
-    return _refresh(visit, locked)
+def scan(
+    *, code: str, visits=None, site=None, desk=None, by=None, override_reason: str = ""
+) -> tuple[Visit, str]:
+    """An invitation or badge code, read once with its visit locked. At a desk
+    (`visits`: the member's perimeter) it arrives an expected visit or departs
+    an arrived one; a code outside the perimeter is refused like a foreign
+    one. At a kiosk (`site`) it only arrives, at that site. Returns the visit
+    and "arrived" or "departed"."""
+    scanned = codes.read_code(code)
+    if site is not None:
+        visits = Visit.objects.filter(site=site)
+    done = []
+
+    def act(current: Visit) -> None:
+        codes.check_code(current, scanned)
+        if site is not None:
+            _kiosk_may_arrive(current)
+        if site is None and current.status == VisitStatus.ARRIVED:
+            _departure(current, desk=desk, by=by)
+            done.append("departed")
+        else:
+            _arrival(current, desk=desk, by=by, override_reason=override_reason)
+            done.append("arrived")
+
+    def missing() -> None:
+        # Out of reach, or gone: the code's own refusal first, as for any code.
+        elsewhere = Visit.objects.select_related("site").filter(pk=scanned.visit_id).first()
+        codes.check_code(elsewhere, scanned)
+        if site is not None:
+            raise VisitError(
+                _("This visit is expected at another site: %(site)s.") % {"site": elsewhere.site.name}
+            )
+        raise VisitError(_("This visit is not in your perimeter."))
+
+    related = ("site", "visitor", "visit_type") if site is not None else ("site", "visitor")
+    visit = _act_locked(scanned.visit_id, visits, act, related=related, missing=missing)
+    return visit, done[0]
+
+
+def cancel(*, visit: Visit | int, visits=None, by=None, reason: str = "") -> Visit:
+    """Cancel a visit that has not started (as `arrive` reads it); the visitor
+    of an expected visit is told."""
+
+    def act(locked: Visit) -> None:
+        if locked.status not in (VisitStatus.EXPECTED, VisitStatus.PENDING_APPROVAL):
+            raise VisitError(_("Only a visit that has not started can be cancelled."))
+        was_expected = locked.status == VisitStatus.EXPECTED
+        locked.status = VisitStatus.CANCELLED
+        locked.cancellation_reason = (reason or "").strip()
+        locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        audit.record("visit.cancelled", target=locked, site=locked.site_id, data=_data(locked))
+        if was_expected:
+            invitations.schedule(locked, "cancelled")
+
+    return _act_locked(visit, visits, act)
 
 
 def can_decide(visit: Visit, member: Membership | None) -> bool:
@@ -412,34 +511,47 @@ def can_decide(visit: Visit, member: Membership | None) -> bool:
     return member.role == Role.ADMIN or visit.visit_type.approvers.filter(pk=member.pk).exists()
 
 
-@transaction.atomic
-def approve(*, visit: Visit, by=None) -> Visit:
-    locked = _lock(visit)
-    if locked.status != VisitStatus.PENDING_APPROVAL:
-        raise VisitError(_("This visit is not waiting for approval."))
-    locked.status = VisitStatus.EXPECTED
-    locked.decided_by = _user(by)
-    locked.save(update_fields=["status", "decided_by", "updated_at"])
-    audit.record("visit.approved", target=locked, site=locked.site_id, data=_data(locked))
-    invitations.schedule(locked, "created")
-    return _refresh(visit, locked)
+def _decision(visit: Visit | int, visits, by, deciders_only: bool, decide) -> Visit:
+    """An approval or a refusal (as `arrive` reads the visit). `deciders_only`:
+    PermissionDenied unless `by` is an admin or an approver of the visit type."""
+
+    def act(locked: Visit) -> None:
+        if deciders_only and not can_decide(locked, _member(by)):
+            raise PermissionDenied
+        if locked.status != VisitStatus.PENDING_APPROVAL:
+            raise VisitError(_("This visit is not waiting for approval."))
+        decide(locked)
+
+    return _act_locked(visit, visits, act, related=("site", "visitor", "visit_type"))
 
 
-@transaction.atomic
-def refuse(*, visit: Visit, by=None, reason: str = "") -> Visit:
+def approve(*, visit: Visit | int, visits=None, by=None, deciders_only: bool = False) -> Visit:
+    def decide(locked: Visit) -> None:
+        locked.status = VisitStatus.EXPECTED
+        locked.decided_by_id = _user_id(by)
+        locked.save(update_fields=["status", "decided_by", "updated_at"])
+        audit.record("visit.approved", target=locked, site=locked.site_id, data=_data(locked))
+        invitations.schedule(locked, "created")
+
+    return _decision(visit, visits, by, deciders_only, decide)
+
+
+def refuse(
+    *, visit: Visit | int, visits=None, by=None, reason: str = "", deciders_only: bool = False
+) -> Visit:
     """The host is told why (the reason is kept on the visit and shown)."""
     reason = (reason or "").strip()
-    locked = _lock(visit)
-    if locked.status != VisitStatus.PENDING_APPROVAL:
-        raise VisitError(_("This visit is not waiting for approval."))
-    if not reason:
-        raise VisitError(_("Give the reason for the refusal: the host reads it."), field="reason")
-    locked.status = VisitStatus.REFUSED
-    locked.refusal_reason = reason
-    locked.decided_by = _user(by)
-    locked.save(update_fields=["status", "refusal_reason", "decided_by", "updated_at"])
-    audit.record("visit.refused", target=locked, site=locked.site_id, data=_data(locked))
-    return _refresh(visit, locked)
+
+    def decide(locked: Visit) -> None:
+        if not reason:
+            raise VisitError(_("Give the reason for the refusal: the host reads it."), field="reason")
+        locked.status = VisitStatus.REFUSED
+        locked.refusal_reason = reason
+        locked.decided_by_id = _user_id(by)
+        locked.save(update_fields=["status", "refusal_reason", "decided_by", "updated_at"])
+        audit.record("visit.refused", target=locked, site=locked.site_id, data=_data(locked))
+
+    return _decision(visit, visits, by, deciders_only, decide)
 
 
 def walk_in(
@@ -522,8 +634,8 @@ def mark_no_shows(*, now=None) -> int:
         due = Visit.objects.filter(site=site, status=VisitStatus.EXPECTED, expected_until__lt=start_of_today)
         for visit in due:
             with transaction.atomic():
-                locked = _lock(visit)
-                if locked.status != VisitStatus.EXPECTED:
+                locked = _read_locked(visit)
+                if locked is None or locked.status != VisitStatus.EXPECTED:
                     continue
                 locked.status = VisitStatus.NO_SHOW
                 locked.save(update_fields=["status", "updated_at"])

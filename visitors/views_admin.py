@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config import translated
 from tenancy.permissions import ADMIN, get_for_member, member_required
 
 from . import configuration, selectors
@@ -17,6 +18,7 @@ def visit_types(request, pk=None):
     form = VisitTypeForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         values = {f: form.cleaned_data[f] for f in form.Meta.fields if f != "approvers"}
+        values["name"] = translated.form_values(form.cleaned_data, "name")
         configuration.save_visit_type(
             organization=request.organization,
             visit_type=selectors.visit_types().get(pk=current.pk) if current else None,
@@ -29,7 +31,10 @@ def visit_types(request, pk=None):
         request,
         "visitors/visit_types.html",
         {
-            "types": selectors.visit_types().prefetch_related("approvers__user"),
+            "types": [
+                (t, " / ".join(name for name in translated.translations(t, "name").values() if name))
+                for t in selectors.visit_types().prefetch_related("approvers__user")
+            ],
             "form": form,
             "current": current,
         },

@@ -3,7 +3,7 @@ visit table, so the screen updates without a page load."""
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,10 +13,10 @@ from sites.selectors import desks_for
 from tenancy.permissions import ADMIN, RECEPTION, get_for_member, member_required
 
 from . import selectors, services
-from .api import scan_code
 from .checks import desk_steps
 from .errors import VisitError
 from .forms import WalkInForm
+from .models import Visit
 
 
 def _desk(request, site=None):
@@ -97,24 +97,32 @@ def desk_rows(request):
     return _rows(request, desk)
 
 
-def _visit(request, pk):
-    return get_for_member(selectors.visits_for(request.membership), pk=pk)
+def _acting_desk(request, pk):
+    """The desk an action on visit `pk` is made from: the screen's (it always
+    sends it), else the member's first at the visit's site, read for that
+    alone. 404 for a visit out of reach, as for the action itself."""
+    if request.POST.get("desk") or request.GET.get("desk"):
+        return _desk(request)[0]
+    sites = selectors.in_perimeter(request.membership).values_list("site_id", flat=True)
+    return _desk(request, get_for_member(sites, pk=pk))[0]
 
 
 @require_POST
 @member_required(ADMIN, RECEPTION)
 def desk_arrive(request, pk):
-    visit = _visit(request, pk)
-    desk, _desks = _desk(request, visit.site)
+    desk = _acting_desk(request, pk)
     try:
         visit = services.arrive(
-            visit=visit,
+            visit=pk,
+            visits=selectors.in_perimeter(request.membership),
             desk=desk,
             by=request.membership,
             override_reason=request.POST.get("override_reason", ""),
         )
+    except Visit.DoesNotExist as exc:
+        raise Http404 from exc
     except VisitError as exc:
-        return _rows(request, desk, error=exc.message, refused=visit if exc.checks else None, status=409)
+        return _rows(request, desk, error=exc.message, refused=exc.visit if exc.checks else None, status=409)
     return _rows(
         request,
         desk,
@@ -126,10 +134,13 @@ def desk_arrive(request, pk):
 @require_POST
 @member_required(ADMIN, RECEPTION)
 def desk_depart(request, pk):
-    visit = _visit(request, pk)
-    desk, _desks = _desk(request, visit.site)
+    desk = _acting_desk(request, pk)
     try:
-        visit = services.depart(visit=visit, desk=desk, by=request.membership)
+        visit = services.depart(
+            visit=pk, visits=selectors.in_perimeter(request.membership), desk=desk, by=request.membership
+        )
+    except Visit.DoesNotExist as exc:
+        raise Http404 from exc
     except VisitError as exc:
         return _rows(request, desk, error=exc.message, status=409)
     return _rows(request, desk, message=_("%(name)s has left.") % {"name": visit.visitor})
@@ -140,10 +151,11 @@ def desk_depart(request, pk):
 def desk_scan(request):
     desk, _desks = _desk(request)
     try:
-        visit, done = scan_code(
-            request.POST.get("code", ""),
-            membership=request.membership,
+        visit, done = services.scan(
+            code=request.POST.get("code", ""),
+            visits=selectors.in_perimeter(request.membership),
             desk=desk,
+            by=request.membership,
             override_reason=request.POST.get("override_reason", ""),
         )
     except VisitError as exc:

@@ -6,7 +6,7 @@ import datetime
 import zoneinfo
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_memb
 
 from . import selectors, services, visit_page
 from .errors import VisitError
-from .models import VisitStatus
+from .models import Visit, VisitStatus
 
 NOT_STARTED = (VisitStatus.EXPECTED, VisitStatus.PENDING_APPROVAL)
 
@@ -63,15 +63,22 @@ def visit_detail(request, pk):
 def visit_cancel(request, pk):
     """GET asks for confirmation (and an optional reason the visitor's message
     may carry); POST cancels."""
-    visit = _visit(request, pk)
     if request.method == "POST":
         try:
-            services.cancel(visit=visit, by=request.membership, reason=request.POST.get("reason", "").strip())
+            services.cancel(
+                visit=pk,
+                visits=selectors.daily_visits(request.membership),
+                by=request.membership,
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except Visit.DoesNotExist as exc:
+            raise Http404 from exc
         except VisitError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Visit cancelled."))
-        return redirect("visit_detail", pk=visit.pk)
+        return redirect("visit_detail", pk=pk)
+    visit = _visit(request, pk)
     if visit.status not in NOT_STARTED:
         messages.error(request, _("Only a visit that has not started can be cancelled."))
         return redirect("visit_detail", pk=visit.pk)
@@ -88,16 +95,21 @@ def visit_cancel(request, pk):
 @member_required(ADMIN, RECEPTION, HOST, COMPLIANCE)
 def visit_decide(request, pk):
     """Approve or refuse (a refusal needs its reason)."""
-    visit = _visit(request, pk)
-    if not services.can_decide(visit, request.membership):
-        raise PermissionDenied
+    within = {
+        "visit": pk,
+        "visits": selectors.daily_visits(request.membership),
+        "by": request.membership,
+        "deciders_only": True,
+    }
     try:
         if request.POST.get("decision") == "approve":
-            services.approve(visit=visit, by=request.membership)
+            services.approve(**within)
             messages.success(request, _("Visit approved; the host is told."))
         else:
-            services.refuse(visit=visit, by=request.membership, reason=request.POST.get("reason", ""))
+            services.refuse(**within, reason=request.POST.get("reason", ""))
             messages.success(request, _("Visit refused; the host is told."))
+    except Visit.DoesNotExist as exc:
+        raise Http404 from exc
     except VisitError as exc:
         messages.error(request, exc.message)
-    return redirect("visit_detail", pk=visit.pk)
+    return redirect("visit_detail", pk=pk)

@@ -196,7 +196,7 @@ def test_a_document_rewriting_a_signed_version_is_refused_by_name(orgs, client_f
     with tenant_scope(orgs.a.org):
         document = capture.export_config()
         before = capture.export_config()
-    document["models"]["documents.ConsentVersion"][0]["fields"]["body_fr"] = "Autre texte."
+    document["models"]["documents.ConsentVersion"][0]["fields"]["body"] = "Autre texte."
     admin = client_for(orgs.a.members["admin"])
     page = _post(admin, json.dumps(document).encode()).content.decode()
     assert "ne peut pas changer" in page

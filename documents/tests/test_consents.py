@@ -37,10 +37,8 @@ def test_admin_creates_a_text_through_the_api_with_its_visit_types(orgs, client_
         "/api/v1/consent-texts/",
         {
             "kind": "nda",
-            "title_fr": "Accord de confidentialité",
-            "title_en": "Non-disclosure agreement",
-            "body_fr": "Vous ne divulguerez rien.",
-            "body_en": "You will disclose nothing.",
+            "title": {"fr": "Accord de confidentialité", "en": "Non-disclosure agreement"},
+            "body": {"fr": "Vous ne divulguerez rien.", "en": "You will disclose nothing."},
             "visit_types": [vt.pk],
             "validity_months": 12,
         },
@@ -64,10 +62,8 @@ def test_visit_type_of_another_organization_is_400(orgs, client_for):
         "/api/v1/consent-texts/",
         {
             "kind": "nda",
-            "title_fr": "a",
-            "title_en": "a",
-            "body_fr": "b",
-            "body_en": "b",
+            "title": {"fr": "a", "en": "a"},
+            "body": {"fr": "b", "en": "b"},
             "visit_types": [foreign.pk],
         },
         content_type="application/json",
@@ -91,7 +87,7 @@ def test_editing_a_signed_text_creates_a_version_and_the_old_one_stays_immutable
         assert first.body_fr == "Portez le badge, toujours."
         # The database itself refuses to change a signed version.
         with pytest.raises(DatabaseError, match="cannot change"), transaction.atomic():
-            ConsentVersion.objects.filter(pk=first.pk).update(body_fr="tampered")
+            ConsentVersion.objects.filter(pk=first.pk).update(body="tampered")
         assert missing_texts(visit_a) == [text]  # the new version must be signed
 
 

@@ -39,11 +39,14 @@ def sent_to(event):
     return {m.recipient: m for m in Message.objects.filter(event=event)}
 
 
-def test_the_type_s_approvers_are_told_with_a_link_to_the_visit_page(a, scoped, vtype, smtp):
+def test_the_type_s_approvers_are_told_with_a_link_to_the_visit_page(
+    a, scoped, vtype, smtp, django_capture_on_commit_callbacks
+):
     with scoped(a.org):
         vtype.approvers.add(a.members["compliance"])
         rule(a.org, Event.PENDING_APPROVAL, to_approvers=True)
-        visit = ask(a, vtype)
+        with django_capture_on_commit_callbacks(execute=True):
+            visit = ask(a, vtype)
         messages = sent_to(Event.PENDING_APPROVAL)
     assert set(messages) == {"compliance@org-a.test"}  # not the admins: the type names its approvers
     message = messages["compliance@org-a.test"]
@@ -61,14 +64,17 @@ def test_with_no_approver_named_the_admins_are_told(a, scoped, vtype):
         assert set(sent_to(Event.PENDING_APPROVAL)) == {"admin@org-a.test"}
 
 
-def test_the_host_is_told_of_the_approval_and_of_a_refusal_with_its_reason(a, scoped, vtype):
-    with scoped(a.org):
+def test_the_host_is_told_of_the_approval_and_of_a_refusal_with_its_reason(
+    a, scoped, vtype, django_capture_on_commit_callbacks
+):
+    with scoped(a.org), django_capture_on_commit_callbacks(execute=True):
         rule(a.org, Event.APPROVED, to_host=True)
         rule(a.org, Event.REFUSED, to_host=True)
         approved = ask(a, vtype)
         visits.approve(visit=approved, by=a.members["admin"])
         refused = ask(a, vtype)
         visits.refuse(visit=refused, by=a.members["admin"], reason="Pas d'accompagnateur ce jour-là")
+    with scoped(a.org):
         told = Message.objects.filter(recipient="host@org-a.test").order_by("pk")
         assert [(m.event, m.visit_id) for m in told] == [
             (Event.APPROVED, approved.pk),
@@ -89,10 +95,11 @@ def test_a_failed_refusal_writes_nothing(a, scoped, vtype):
         assert not Message.objects.filter(event=Event.REFUSED).exists()
 
 
-def test_the_visitor_s_cancellation_message_carries_the_reason(a, scoped):
+def test_the_visitor_s_cancellation_message_carries_the_reason(a, scoped, django_capture_on_commit_callbacks):
     with scoped(a.org):
         visit = make_visit(a)
-        visits.cancel(visit=visit, by=a.members["host"], reason="Réunion reportée à la semaine prochaine")
+        with django_capture_on_commit_callbacks(execute=True):
+            visits.cancel(visit=visit, by=a.members["host"], reason="Réunion reportée à la semaine prochaine")
         (message,) = Message.objects.filter(event=Event.CANCELLED, recipient=visit.visitor.email)
     assert "Réunion reportée à la semaine prochaine" in message.body
 

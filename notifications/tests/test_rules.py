@@ -16,7 +16,9 @@ from .helpers import fire, messages, recipient_list, rule
 pytestmark = pytest.mark.django_db
 
 
-def test_arrival_writes_one_row_per_recipient_and_channel_in_the_events_transaction(a, visit, scoped):
+def test_arrival_writes_one_row_per_recipient_and_channel_in_the_events_transaction(
+    a, visit, scoped, django_capture_on_commit_callbacks
+):
     with scoped(a.org):
         host_user = a.members["host"].user
         host_user.language = "en"
@@ -25,7 +27,10 @@ def test_arrival_writes_one_row_per_recipient_and_channel_in_the_events_transact
             a.org, members=[a.members["reception"]], emails=["guard@acme.test"], phones=["+33612345678"]
         )
         rule(a.org, to_host=True, lists=[security], by_email=True, by_sms=True)
-        fire("visit.arrived", visit, desk_id=a.desk.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            fire("visit.arrived", visit, desk_id=a.desk.pk)
+            # The rows are the event's; their text is rendered once it commits.
+            assert {m.body for m in messages()} == {""}
         rows = {(m.channel, m.recipient): m for m in messages()}
     assert set(rows) == {
         ("email", "host@org-a.test"),
@@ -104,7 +109,9 @@ def test_inactive_rules_and_other_events_send_nothing(a, visit, scoped):
         assert Message.objects.count() == 0
 
 
-def test_custom_template_in_the_visitors_language_with_fallback(a, scoped):
+def test_custom_template_in_the_visitors_language_with_fallback(
+    a, scoped, django_capture_on_commit_callbacks
+):
     with scoped(a.org):
         MessageTemplate.objects.create(
             organization=a.org,
@@ -119,8 +126,9 @@ def test_custom_template_in_the_visitors_language_with_fallback(a, scoped):
         english.visitor.language = "en"
         english.visitor.save()
         unknown = make_visit(a)  # no language: the organization's (French)
-        fire("visit.arrived", english)
-        fire("visit.arrived", unknown)
+        with django_capture_on_commit_callbacks(execute=True):
+            fire("visit.arrived", english)
+            fire("visit.arrived", unknown)
         first, second = messages()
     assert (first.subject, first.body, first.language) == ("Welcome Hélène", "Site: Org A HQ", "en")
     assert first.template.startswith("custom #")
@@ -197,7 +205,7 @@ def test_a_disabled_invitation_rule_stops_invitations(a, scoped):
         assert Message.objects.count() == 0
 
 
-def test_overdue_is_recorded_once_per_visit_and_notified(a, scoped):
+def test_overdue_is_recorded_once_per_visit_and_notified(a, scoped, django_capture_on_commit_callbacks):
     with scoped(a.org):
         reception = recipient_list(a.org, members=[a.members["reception"]])
         rule(a.org, event="visit.overdue", lists=[reception])
@@ -214,7 +222,8 @@ def test_overdue_is_recorded_once_per_visit_and_notified(a, scoped):
             expected_at=timezone.now() - datetime.timedelta(hours=3),
             expected_until=timezone.now() - datetime.timedelta(hours=1),
         )
-        assert services.record_overdue() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.record_overdue() == 1
         assert services.record_overdue() == 0
         entry = JournalEntry.objects.get(verb="visit.overdue")
         (row,) = messages()

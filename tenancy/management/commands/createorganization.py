@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
@@ -13,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--slug", required=True)
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", required=True)
-        parser.add_argument("--language", default="fr", choices=["fr", "en"])
+        parser.add_argument(
+            "--language", default=settings.LANGUAGE_CODE, choices=[code for code, _name in settings.LANGUAGES]
+        )
         parser.add_argument("--timezone", default="Europe/Paris")
 
     def handle(self, *args, **o):
