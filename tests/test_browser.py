@@ -19,7 +19,7 @@ def test_french_login_then_role_navigation_then_english(live_server, orgs, tmp_p
         assert "Sites & guichets" in nav.inner_text()
         assert "Journal d'activité" not in nav.inner_text()  # reception does not audit
         page.screenshot(path=str(tmp_path / "home-fr.png"))
-        page.click("#language-switcher button")
+        page.click("#language-switcher button[value=en]")
         page.wait_for_load_state()
         assert "Sites & desks" in page.locator("nav.side").inner_text()
 

@@ -98,7 +98,7 @@ def test_g_every_menu_entry_opens_in_words(live_server, demo, role, language):
         person = Person(page)
         person.sign_in(live_server.url, role)
         if language == "en":
-            person.click("#language-switcher button")
+            person.click("#language-switcher button[value=en]")
         expect(page.locator("html")).to_have_attribute("lang", language)
         entries = page.locator("nav.side a")
         names = entries.all_inner_texts()
