@@ -6,6 +6,7 @@ security. Two organizations with one member per role let every test ask "and
 can the other tenant see it?".
 """
 
+import os
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -29,13 +30,20 @@ def owner_credentials():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_modify_db_settings, django_db_blocker):
+    """One test database per session, and per xdist worker: the settings put the
+    pid in its name, and `django_db_modify_db_settings` adds the worker's suffix
+    (`_gw0`). The owner alias mirrors `default`, so both use the worker's database."""
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
         with owner_credentials():
             config = setup_databases(verbosity=0, interactive=False, keepdb=False)
         connections["owner"].close()
+    name = connections["default"].settings_dict["NAME"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    assert connections["owner"].settings_dict["NAME"] == name, "owner alias off the test database"
+    assert not worker or name.endswith(f"_{worker}"), f"{name} is not {worker}'s own database"
     yield
     with django_db_blocker.unblock():
         connections["owner"].close()
@@ -43,10 +51,35 @@ def django_db_setup(django_test_environment, django_db_blocker):
             teardown_databases(config, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_media_root(tmp_path_factory):
+    """Files stored by tests go to this session's (this xdist worker's) own folder,
+    never var/media: parallel workers, or a sweep of orphan files, must not see
+    each other's files. Tests that set MEDIA_ROOT themselves still do."""
+    from django.test.utils import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request through LanguageMiddleware leaves its language active in this
+    thread; the next test starts in the default language (French) again, whatever
+    ran before it on this worker (xdist changes the order from run to run)."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached values must not leak from one test to the next;
-    only this session's keys are removed (other sessions may share the server)."""
+    only this session's keys are removed (other sessions, and the other xdist
+    workers, share the server: KEY_PREFIX holds the process's pid)."""
     yield
     from django.conf import settings
     from django.core.cache import cache

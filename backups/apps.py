@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+from config.registries import home_summaries
 
 
 class BackupsConfig(AppConfig):
@@ -6,10 +9,7 @@ class BackupsConfig(AppConfig):
     verbose_name = "Backups"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
-        from config.registries import home_summaries
-
+        # app registry: summary imports backups.models, loadable only once the apps are
         from . import setup_checks  # noqa: F401 - registers the system checks
         from .summary import RestoreDrills
 

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from . import crypto, destinations, pgtools
+from . import capture, crypto, destinations, pgtools
 
 FORMAT = "vestibule.backup"
 FORMAT_VERSION = 1
@@ -147,8 +149,6 @@ def _objects(items: list):
 
 
 def _configuration(writer) -> None:
-    from . import capture
-
     writer.write(json.dumps(capture.export_all(), sort_keys=True, ensure_ascii=False).encode())
 
 
@@ -298,8 +298,6 @@ def read_manifest(folder: Path, key_id: str | None = None) -> dict:
 
 
 def code_migrations() -> set[str]:
-    from django.db.migrations.loader import MigrationLoader
-
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return {f"{app}.{name}" for app, name in loader.disk_migrations}
 
@@ -395,8 +393,6 @@ def restore_objects(unpacked: Unpacked, storage, only: set[str] | None = None) -
             reader = _HashingReader(data)
             if storage.exists(member.name):
                 storage.delete(member.name)
-            from django.core.files import File
-
             storage.save(member.name, File(reader, name=member.name))
             if reader.sha.hexdigest() != wanted[member.name]["sha256"]:
                 raise InvalidBackup("objects.tar.enc", f"object {member.name} does not match its SHA-256")

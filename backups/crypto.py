@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import pyrage
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 MAGIC = b"VSTB1"
@@ -83,8 +84,6 @@ def parse_keys(raw: str) -> list[Key]:
 
 
 def key_ring() -> list[Key]:
-    from django.conf import settings
-
     return parse_keys(settings.BACKUP_KEYS)
 
 

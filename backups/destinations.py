@@ -80,6 +80,7 @@ class S3Destination(Destination):
     media = "object storage"
 
     def client(self):
+        # heavy: boto3 loads in ~200 ms, only when an S3 destination is used
         import boto3
         from botocore.config import Config
 
@@ -97,7 +98,7 @@ class S3Destination(Destination):
         return f"{self.prefix}{backup_id}/{part}"
 
     def put(self, backup_id, part, path):
-        from boto3.s3.transfer import TransferConfig
+        from boto3.s3.transfer import TransferConfig  # heavy: boto3, only for an S3 copy
 
         try:
             # upload_file streams in multipart pieces: memory does not grow with size.

@@ -17,12 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import archive, crypto, destinations, erasure, pgtools, scratch
 from .models import BackupRun, DrillReport
+from .services import journal_everywhere
 
 BASE = Path(__file__).resolve().parent.parent
 
@@ -141,8 +143,6 @@ def age_command(folder: Path, manifest: dict) -> dict:
 
 
 def _journal(report: DrillReport) -> None:
-    from .services import journal_everywhere
-
     journal_everywhere(
         "backup.verified" if report.ok else "backup.verify_failed",
         target=("backups.drillreport", report.pk),
@@ -355,7 +355,6 @@ def restore(
 
 def _prepare(target: pgtools.Target) -> None:
     """Create the target database if it does not exist, else empty its schema."""
-    import psycopg
 
     try:
         with target.connect() as conn:

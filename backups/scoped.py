@@ -21,6 +21,7 @@ from config.registries import RestorePart, RestoreTable, ordered, restore_checks
 from tenancy.scope import tenant_scope
 
 from . import archive, erasure, pgtools, scratch
+from .models import BackupRun
 
 # What each data type brings back is registered by the app that owns it
 # (`APP/restore.py`, see config.registries.RestorePart); this module only reads
@@ -317,9 +318,7 @@ def post_checks(organization_id) -> list[dict]:
     return out
 
 
-def backup_for(point_in_time) -> "archive.BackupRun | None":
-    from .models import BackupRun
-
+def backup_for(point_in_time) -> BackupRun | None:
     return (
         BackupRun.objects.filter(status__in=["ok", "partial"], started_at__lte=point_in_time)
         .order_by("-started_at")

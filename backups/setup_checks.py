@@ -4,6 +4,8 @@ a backup that cannot run is said at start, not discovered at 02:15."""
 from django.conf import settings
 from django.core import checks
 
+from .crypto import BackupKeyError, parse_keys
+
 HINT = (
     "`make run` writes a key into var/backup.key on its first start; elsewhere print one with "
     "`manage.py backup --new-key ID` and give it as BACKUP_KEYS or in a file named by BACKUP_KEYS_FILE."
@@ -12,8 +14,6 @@ HINT = (
 
 @checks.register("backups")
 def backup_key_configured(app_configs=None, **kwargs):
-    from .crypto import BackupKeyError, parse_keys
-
     if getattr(settings, "BACKUP_KEYS_ERROR", ""):
         return [
             checks.Error(

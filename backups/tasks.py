@@ -2,13 +2,12 @@
 
 from tenancy.tasks import platform_task
 
+from . import drill, services
 from .models import RunStatus
 
 
 @platform_task(name="backups.run_backup", bind=True, max_retries=3, default_retry_delay=1800)
 def run_backup(self):
-    from . import services
-
     run = services.run_backup()
     if run.status != RunStatus.OK:
         # The copies that failed are made again by a fresh run half an hour later.
@@ -18,7 +17,5 @@ def run_backup(self):
 
 @platform_task(name="backups.run_drill")
 def run_drill():
-    from . import drill
-
     report = drill.verify_backup()
     return report.pk

@@ -9,6 +9,7 @@ import datetime
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import formats, timezone, translation
@@ -233,7 +234,6 @@ def check_label(name: str) -> str:
 def grant_by_customer(*, ticket: RestoreTicket, by, hours: int = GRANT_HOURS) -> list[SupportGrant]:
     """The customer lets platform support into the organization's data for this
     ticket, for `hours`: one grant per support person, all ending together."""
-    from django.contrib.auth import get_user_model
 
     if ticket.state in (S.CLOSED, S.REFUSED):
         raise TicketError({"grant": _("Access is granted only for an open ticket.")})

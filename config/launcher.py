@@ -247,11 +247,41 @@ def run() -> int:
         services.down()
 
 
+def test_workers() -> int:
+    """How many pytest-xdist workers `make test` uses: VESTIBULE_TEST_WORKERS, at
+    most one per core. Serial (1) by default until the parallel runs are proven
+    reliable: tests/test_words_browser.py::test_e_... once failed under -n 2."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, int(os.environ.get("VESTIBULE_TEST_WORKERS", "1"))))
+
+
+def parallel_args(args: list[str]) -> list[str]:
+    """pytest-xdist options for a run, unless the caller chose (`-n`, `-p no:xdist`,
+    `--dist`) or targets a single file, where starting workers costs more than it
+    saves. `--dist loadgroup` hands out tests one by one in collection order, so
+    each worker still runs pytest-django's transactional tests after the others;
+    modules that must stay on one worker say so with `xdist_group`."""
+    chosen = ("-n", "--numprocesses", "--dist", "--pdb", "--trace")
+    if any(arg in chosen or arg.startswith(("-n", "--numprocesses=", "--dist=")) for arg in args):
+        return []
+    if any(arg.endswith("no:xdist") for arg in args):
+        return []
+    files = {arg.split("::")[0] for arg in args if not arg.startswith("-")}
+    targets = [Path(BASE, name) for name in files if Path(BASE, name).exists()]
+    if len(targets) == 1 and targets[0].is_file():
+        return []
+    workers = test_workers()
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+
+
 def test(args: list[str]) -> int:
     services = Services()
     try:
         env = {**os.environ, **services.up(redis_db=15), "DJANGO_ENV": "test"}
-        code = subprocess.run([PY, "-m", "pytest", *args], env=env, cwd=BASE).returncode
+        extra = parallel_args(args)
+        if extra:
+            say(f"pytest on {extra[1]} workers (pytest-xdist); serial: `-n 0` or VESTIBULE_TEST_WORKERS=1")
+        code = subprocess.run([PY, "-m", "pytest", *extra, *args], env=env, cwd=BASE).returncode
         if code == 5:
             say("pytest collected no tests: that is a failure.")
             return 1

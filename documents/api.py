@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 
 from config import translated
 from config.inputs import FormParser, JSONParser, MultiPartParser
+from sites.models import Site
 from tenancy.context import client_ip
 from tenancy.models import LANGUAGE_CHOICES
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, roles
@@ -111,8 +113,6 @@ class SignedConsentSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_certificate_url(self, consent) -> str:
-        from django.urls import reverse
-
         return reverse("consent-certificate", kwargs={"pk": consent.pk})
 
 
@@ -195,8 +195,6 @@ class AttachmentSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_download_url(self, attachment) -> str:
-        from django.urls import reverse
-
         return reverse("attachment-download", kwargs={"pk": attachment.pk})
 
 
@@ -277,8 +275,6 @@ class ArchiveSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("site_ids", "date_from", "date_to")]
 
     def validate_site_ids(self, value):
-        from sites.models import Site
-
         known = set(Site.objects.filter(pk__in=value).values_list("pk", flat=True))
         if set(value) - known:
             raise serializers.ValidationError(_("Unknown site."))

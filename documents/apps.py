@@ -1,20 +1,24 @@
 from django.apps import AppConfig
 
+from visitors.checks import register_arrival_check, register_desk_step, register_self_service
+from visitors.visit_page import register_section
+
 
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = "Documents"
 
     def ready(self):
+        # Imported when the app registry is ready: they load models.
         from auditlog.registry import auditlog
 
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from visitors import invitations
-        from visitors.checks import register_arrival_check, register_desk_step, register_self_service
 
         from . import demo, hooks
         from .models import ConsentText, DocumentPolicy
         from .selectors import requires_any_gate
+        from .visit_section import documents_section
 
         auditlog.register(ConsentText)
         auditlog.register(DocumentPolicy)
@@ -27,8 +31,4 @@ class DocumentsConfig(AppConfig):
             invitations.extra_links.append(hooks.sign_before_visit_link)
         if demo.seed not in seed_demo_hooks:
             seed_demo_hooks.append(demo.seed)
-        from visitors.visit_page import register_section
-
-        from .visit_section import documents_section
-
         register_section(documents_section, order=20)

@@ -49,7 +49,7 @@ class ArchiveRefused(Exception):
 @transaction.atomic
 def request_archive(*, membership: Membership, site_ids, date_from, date_to) -> DocumentArchive:
     """Record the request and queue the build once the request is committed."""
-    from .tasks import build_document_archive
+    from .tasks import build_document_archive  # cycle: documents.tasks imports this module
 
     if membership.role not in (Role.ADMIN, Role.COMPLIANCE):
         raise ArchiveRefused(_("Only administrators and compliance officers may export documents."))

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from .models import FileType
+
 # Extensions a name may carry for each type we accept; a name whose extension
 # says something else than the bytes is refused (a ".pdf" full of PNG).
 EXTENSIONS = {
@@ -155,8 +157,6 @@ def inspect(content: bytes, *, name: str, allowed_types, limit: int) -> CleanFil
 
 
 def _labels(types) -> str:
-    from .models import FileType
-
     labels = dict(FileType.choices)
     return ", ".join(str(labels.get(t, t)) for t in types)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from config.registries import PurgeResult, RetentionType, retention_types
 
 from . import storage
-from .models import Attachment, SignedConsent
+from .models import Attachment, ConsentVersion, SignedConsent
 
 PLACEHOLDER = "[anonymised]"
 
@@ -128,8 +128,6 @@ class ConsentsRetention(_Files):
         """(file name, storage key) of each consent's certificate and signature,
         named after the text signed in the language of the export:
         `2026-11-29-regles-de-securite.pdf`, `...-signature.png`."""
-        from .models import ConsentVersion
-
         titles = {
             version.pk: version.title_in()
             for version in ConsentVersion.objects.filter(

@@ -6,6 +6,8 @@ Anything else answers 404 through `tenancy.permissions.get_for_member`. What is
 past its consultation period (the visit, or the document itself) is left out
 for every role: compliance reads it in the retention archive."""
 
+import calendar
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -178,7 +180,6 @@ def _covers(text: ConsentText, consent: SignedConsent, visit: Visit, at) -> bool
 def months_before(at, months: int):
     """The same day `months` calendar months earlier (the 31st falls back to the
     last day of a shorter month)."""
-    import calendar
 
     year, month = divmod(at.year * 12 + at.month - 1 - months, 12)
     day = min(at.day, calendar.monthrange(year, month + 1)[1])

@@ -16,6 +16,7 @@ from config.csrf import opaque_origin_allowed
 from tenancy.context import client_ip
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, get_for_member, member_required
 from tenancy.scope import tenant_scope
+from visitors import kiosk
 from visitors.models import Visit
 
 from . import archive as archives
@@ -323,7 +324,6 @@ def _link_page(view):
 def kiosk_consent_sign(request, key, token):
     """Signing at the kiosk, a step of that kiosk: a revoked kiosk closes it;
     once everything is signed, the kiosk registers the arrival."""
-    from visitors import kiosk
 
     found = kiosk.lookup(key)
     language = kiosk.wanted_language(request)

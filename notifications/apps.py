@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+from config.registries import home_summaries
 
 
 class NotificationsConfig(AppConfig):
@@ -6,8 +9,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from django.db.models.signals import post_save
-
+        # Imported when the app registry is ready: they load models.
         from audit import services as audit
         from tenancy.management.commands.seed_demo import seed_demo_hooks
         from tenancy.models import Organization
@@ -15,6 +17,7 @@ class NotificationsConfig(AppConfig):
 
         from . import outbox
         from .signals import install_defaults, seed_demo
+        from .summary import FailedSends
 
         for event in outbox.EVENTS:
             audit.on(event, outbox.on_event, in_transaction=True)
@@ -23,8 +26,4 @@ class NotificationsConfig(AppConfig):
         invitations.sender = outbox.send_invitation
         post_save.connect(install_defaults, sender=Organization, dispatch_uid="notifications-defaults")
         seed_demo_hooks.append(seed_demo)
-        from config.registries import home_summaries
-
-        from .summary import FailedSends
-
         home_summaries.register(FailedSends())

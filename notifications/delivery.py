@@ -20,6 +20,8 @@ from django.utils import timezone
 from audit import services as audit
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
+from visitors import invitations
+from visitors.codes import make_code
 
 from .email import send_email
 from .models import Channel, Message, Status
@@ -37,7 +39,7 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 def enqueue(organization_id: int, message_ids: list[int], countdown: float | None = None) -> int:
     """Queue one task per message; returns how many reached the broker. A broker
     outage is logged, not raised: the rows stay queued for the sweeper."""
-    from .tasks import send_message
+    from .tasks import send_message  # cycle: notifications.tasks imports this module
 
     options = {"retry": True, "retry_policy": PUBLISH_RETRY}
     if settings.NOTIFICATIONS_QUEUE:
@@ -94,8 +96,6 @@ def invitation_attachments(message: Message) -> list[tuple[str, object, str]]:
     visit = load_visit(message.visit_id) if kind else None
     if visit is None:
         return []
-    from visitors import invitations
-    from visitors.codes import make_code
 
     method = "CANCEL" if kind == "cancelled" else "REQUEST"
     files = [

@@ -22,6 +22,8 @@ from django.utils.formats import date_format
 from audit.models import JournalEntry
 from tenancy.models import Membership, Role
 from tenancy.scope import tenant_scope
+from visitors import invitations
+from visitors.codes import make_code
 from visitors.models import Visit
 
 from . import defaults, templating
@@ -68,7 +70,6 @@ _qr_route: list[str] = []
 def qr_link(visit: Visit) -> str:
     """The invitation's QR code as a link: the visits app's page when it has
     one, else our public QR image (the code is signed; it reveals nothing)."""
-    from visitors.codes import make_code
 
     if not _qr_route:  # resolved once: a failed reverse() is slow
         for name in ("invitation", "invitation_page", "invitation_qr"):
@@ -92,7 +93,6 @@ def visit_url(visit: Visit) -> str:
 def extra_links(visit: Visit) -> str:
     """Links other apps add to the visitor's invitation (documents: "sign your
     documents"), through the visits app's `invitations.extra_links`."""
-    from visitors import invitations
 
     links = [link for provider in invitations.extra_links for link in provider(visit) or []]
     return "\n".join(f"{label}: {url}" for label, url in links)
@@ -397,8 +397,7 @@ def save_and_queue(rows: list[Message]) -> list[Message]:
             partial(_render_and_enqueue, rows[0].organization_id, drafts, queued), robust=True
         )
     elif queued:
-        # delivery imports this module.
-        from .delivery import enqueue
+        from .delivery import enqueue  # cycle: notifications.delivery imports this module
 
         transaction.on_commit(partial(enqueue, rows[0].organization_id, queued), robust=True)
     return rows

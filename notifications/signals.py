@@ -1,23 +1,21 @@
 """New organizations get the default invitation rule; the demo gets a list."""
 
+from tenancy.models import Membership
 from tenancy.scope import tenant_scope
+
+from .models import Event
+from .services import ensure_default_rule, save_list, save_rule
 
 
 def install_defaults(sender, instance, created, raw=False, **kwargs):
     if not created or raw:
         return
-    from .services import ensure_default_rule
 
     with tenant_scope(instance):
         ensure_default_rule(instance)
 
 
 def seed_demo(org) -> None:
-    from tenancy.models import Membership
-
-    from .models import Event
-    from .services import ensure_default_rule, save_list, save_rule
-
     ensure_default_rule(org)
     reception = Membership.objects.filter(role="reception")
     security = save_list(

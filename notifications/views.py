@@ -21,6 +21,7 @@ from config import translated
 from sites.models import Site
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
 from tenancy.scope import tenant_scope
+from visitors.codes import SALT
 
 from . import delivery, services
 from .forms import ImportForm, ListForm, RuleForm, TemplateForm
@@ -281,7 +282,6 @@ def twilio_status(request, token):
 def invitation_qr(request, code):
     """The invitation's QR code as an image, for the link in e-mails and SMS.
     Only a code we signed is drawn; the code itself carries no personal data."""
-    from visitors.codes import SALT
 
     try:
         signing.loads(code, salt=SALT)

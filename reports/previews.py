@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import csvwriter
+from . import csvwriter, services
 from .diagnostics import SMALL, diagnose
 from .filters import select
 
@@ -76,8 +76,6 @@ def display_cell(cell) -> str:
 
 
 def preview(membership, dataset, filters=None, columns=None) -> Preview:
-    from .services import SMALL_EXPORT_ROWS
-
     selection = select(dataset, membership, filters, columns)
     total = selection.queryset().count()
     # Rows as the file will show them (same cleaning), ready for a table.
@@ -104,5 +102,5 @@ def preview(membership, dataset, filters=None, columns=None) -> Preview:
         total=total,
         empty_columns=empty,
         diagnostics=notes,
-        streamable=total <= SMALL_EXPORT_ROWS,
+        streamable=total <= services.SMALL_EXPORT_ROWS,
     )

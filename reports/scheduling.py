@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from tenancy.scope import tenant_scope
 
-from .filters import RELATIVE_PERIODS, FilterError, period_bounds
+from .filters import RELATIVE_PERIODS, FilterError, period_bounds, select
 from .models import ExportSchedule, Frequency, JobStatus, RunStatus, ScheduleRun
+from .services import create_export
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ def clean_prefix(value: str) -> str:
 
 def validate(*, membership, values: dict) -> dict:
     """FilterError naming the field on bad input; the cleaned values otherwise."""
-    from .filters import select
 
     values = dict(values)
     filters = dict(values.get("filters") or {})
@@ -162,7 +162,6 @@ def _start(run: ScheduleRun) -> int:
     )
     if not won:
         return 0
-    from .services import create_export
 
     schedule = run.schedule
     filters = {**schedule.filters, "period": "custom"}

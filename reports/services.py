@@ -42,7 +42,7 @@ from tenancy.scope import tenant_scope
 
 from . import csvwriter
 from .diagnostics import SMALL, diagnose
-from .filters import select
+from .filters import FilterError, select
 from .models import ExportJob, JobStatus
 from .streaming import copy_records, copy_values, server_rows
 
@@ -97,8 +97,6 @@ def create_export(
     """Validate (FilterError on bad input), record the job and `export.created`,
     and queue the task after commit."""
     if delimiter not in csvwriter.DELIMITERS:
-        from .filters import FilterError
-
         raise FilterError("delimiter", "Use ';' or ','.")
     selection = select(dataset, membership, filters, columns)
     job = ExportJob.objects.create(
@@ -127,7 +125,7 @@ def create_export(
 
 
 def _enqueue(org_id, job_id):
-    from .tasks import run_export
+    from .tasks import run_export  # cycle: reports.tasks imports this module
 
     run_export.delay(org_id, job_id)
 
@@ -185,7 +183,7 @@ def run_export(*, organization_id, job_id, on_chunk=None) -> bool:
     except Exception as exc:
         log.exception("export %s failed", job_id)
         _release(organization_id, job_id, token, exc)
-        from .scheduling import after_job
+        from .scheduling import after_job  # cycle: reports.scheduling imports this module
 
         after_job(organization_id=organization_id, job_id=job_id)
         raise
@@ -208,7 +206,7 @@ def run_export(*, organization_id, job_id, on_chunk=None) -> bool:
             transaction.on_commit(lambda: store.delete(stored))
     cache.delete(_progress_key(job_id))
     if done:
-        from .scheduling import after_job
+        from .scheduling import after_job  # cycle: reports.scheduling imports this module
 
         after_job(organization_id=organization_id, job_id=job_id)
     return bool(done)

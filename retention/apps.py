@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+from config import lookups  # noqa: F401  (registers `__any_of`)
+from config.registries import home_summaries
 
 
 class RetentionConfig(AppConfig):
@@ -6,11 +10,7 @@ class RetentionConfig(AppConfig):
     verbose_name = "Retention"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
-        from config import lookups  # noqa: F401  (registers `__any_of`)
-        from config.registries import home_summaries
-
+        # Imported when the app registry is ready: they load models.
         from .archive import install as install_consultation_filter
         from .summary import PurgeRuns
 

@@ -25,6 +25,7 @@ from config.registries import consultation, retention_types
 from tenancy.models import Role
 
 from .models import ArchiveAccess, RetentionPolicy
+from .policies import defaults_for
 
 ACCESS_MINUTES = 60
 
@@ -37,8 +38,6 @@ def _policies(data_type):
     )
     rtype = retention_types.get(data_type)
     if rtype is not None and not any(site_id is None for site_id, _days in rows):
-        from .policies import defaults_for
-
         rows.append((None, defaults_for(rtype)[0]))
     return rows
 

@@ -396,7 +396,7 @@ def _finish_run(organization, run_id) -> None:
         run.save()
         audit.record("retention.purged", target=run, data=figures(run, rows))
         if run.subject_request_id:
-            from .subjects import erasure_completed
+            from .subjects import erasure_completed  # cycle: retention.subjects imports this module
 
             erasure_completed(run)
 

@@ -47,6 +47,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# One worker runs the whole module, in order: its tests share one `make run`,
+# and the last one stops it (pytest-xdist `--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("make_run")
+
 SKIP = pytest.mark.skipif(
     bool(os.environ.get("VESTIBULE_SKIP_MAKE_RUN")), reason="VESTIBULE_SKIP_MAKE_RUN is set"
 )

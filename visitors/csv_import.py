@@ -16,6 +16,7 @@ The request only checks the file's size and number of lines against the limits
 import csv
 import datetime
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -169,7 +170,6 @@ def _moment_problem(value: datetime.datetime) -> str | None:
 
 def parse(data: bytes, *, site, by=None, progress=None) -> tuple[list[dict], ImportResult]:
     """Check every line; `progress(checked)` is called as lines are checked."""
-    import zoneinfo
 
     result = ImportResult()
     lines = _lines(data, result)

@@ -110,7 +110,7 @@ def start_import(*, membership, site, upload) -> ImportJob:
 
 
 def enqueue(org_id: int, job_id: int) -> None:
-    from .tasks import run_import
+    from .tasks import run_import  # cycle: visitors.tasks imports this module
 
     options = {}
     if getattr(settings, "VISITORS_IMPORT_QUEUE", None):

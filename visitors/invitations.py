@@ -27,7 +27,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tenancy.scope import tenant_scope
+
 from .codes import make_code
+from .models import Visit
 
 log = logging.getLogger(__name__)
 KINDS = ("created", "updated", "cancelled")
@@ -164,10 +167,6 @@ def schedule(visit, kind: str) -> str:
 
 
 def _deliver(org_id: int, visit_id: int, kind: str) -> None:
-    from tenancy.scope import tenant_scope
-
-    from .models import Visit
-
     try:
         with tenant_scope(org_id):
             visit = Visit.objects.select_related("visitor", "site", "host__user", "visit_type").get(

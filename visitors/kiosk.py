@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from config import translated
 from config.csrf import opaque_origin_allowed
+from sites.models import Site
 from tenancy.scope import tenant_scope
 
 from . import selectors, services
@@ -166,8 +167,6 @@ def kiosk(request, key):
         return closed(request, chosen)
     _token_id, org_id, site_id = found
     with tenant_scope(org_id):
-        from sites.models import Site
-
         site = Site.objects.get(pk=site_id)
         language = chosen or translated.supported(site.language) or translated.default_language()
         with translation.override(language):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit import services as audit
+from sites.models import Site
 from tenancy.models import Membership, Role
 
 from . import codes, invitations, watchlist
@@ -680,7 +681,6 @@ def checkout_cutoff(visit: Visit) -> datetime.datetime:
 def auto_checkout(*, now=None) -> int:
     """Depart every visit still arrived past its site's end of day, dated at that
     end of day and marked automatic. Running it twice departs nothing more."""
-    from sites.models import Site
 
     now = now or timezone.now()
     count = 0
@@ -702,7 +702,6 @@ def auto_checkout(*, now=None) -> int:
 def mark_no_shows(*, now=None) -> int:
     """Expected visits whose expected period ended on a past local day become
     no-shows. Idempotent: only `expected` rows are touched."""
-    from sites.models import Site
 
     now = now or timezone.now()
     count = 0

@@ -8,6 +8,7 @@ from collections import Counter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +22,7 @@ from . import csv_import, imports, invitations, people, selectors, services
 from .errors import VisitError
 from .forms import GroupForm, ImportForm, VisitForm, default_start
 from .models import ImportJob, VisitStatus
+from .roll_call_pdf import render_roll_call
 
 VISITOR_KEYS = ("first_name", "last_name", "company", "email", "phone")
 
@@ -144,8 +146,6 @@ def visit_group_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            from django.db import transaction
-
             created = []
             with transaction.atomic():
                 for person in data["people"]:
@@ -298,8 +298,6 @@ def on_site(request, site_pk):
 
 @member_required(ADMIN, RECEPTION, COMPLIANCE)
 def on_site_pdf(request, site_pk):
-    from .roll_call_pdf import render_roll_call
-
     site = get_for_member(sites_for(request.membership), pk=site_pk)
     out = io.BytesIO()
     render_roll_call(out, site, list(selectors.on_site(site)))
