@@ -130,7 +130,8 @@ class Membership(models.Model):
     @property
     def site_ids(self) -> frozenset[int]:
         if not hasattr(self, "_site_ids"):
-            self._site_ids = frozenset(self.sites.values_list("pk", flat=True))
+            # Read once per membership object (a request's); no ORDER BY for a set.
+            self._site_ids = frozenset(self.sites.order_by().values_list("pk", flat=True))
         return self._site_ids
 
 
