@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.visits_common import Server, cpu_per_request, fmt, prepare, run_load, server_cpu, today_visit_ids
+from bench.visits_common import Server, fmt, interleaved, prepare, run_load, today_visit_ids
 
 
 def search_timings(tenant: dict, url: str, key: str) -> None:
@@ -90,19 +90,19 @@ def main() -> int:
         # with visits the measured runs do not use.
         run_load(server.url, trivial, list(range(50)), 2)
         run_load(server.url, arrive, ids[2300:2400], 2)
-        print("\nPOST /api/v1/visits/{id}/arrive/ (each visit once):")
+        print(
+            "\nPOST /api/v1/visits/{id}/arrive/ (each visit once), then GET /api/v1/me/ (trivial, same token):"
+        )
         c1 = run_load(server.url, arrive, ids[:300], 1)
         print(fmt("  arrive, concurrency 1", c1))
-        cpu = server_cpu(server, env)
-        c8 = run_load(server.url, arrive, ids[300:2300], 8)
-        arrive_cpu = cpu_per_request(cpu, server_cpu(server, env), c8["n"])
-        print(fmt("  arrive, concurrency 8", c8))
-        print("GET /api/v1/me/ (trivial JSON endpoint, same token):")
         t1 = run_load(server.url, trivial, list(range(300)), 1)
         print(fmt("  trivial, concurrency 1", t1))
-        cpu = server_cpu(server, env)
-        t8 = run_load(server.url, trivial, list(range(2000)), 8)
-        trivial_cpu = cpu_per_request(cpu, server_cpu(server, env), t8["n"])
+        print("concurrency 8, four rounds each, taking turns (the machine's speed drifts within a minute):")
+        c8, t8 = interleaved(
+            server, env, {"arrive": (arrive, ids[300:2300]), "trivial": (trivial, list(range(2000)))}, 8
+        ).values()
+        arrive_cpu, trivial_cpu = c8["cpu_ms"], t8["cpu_ms"]
+        print(fmt("  arrive, concurrency 8", c8))
         print(fmt("  trivial, concurrency 8", t8))
         print(
             f"server CPU per request at concurrency 8 (gunicorn workers + PostgreSQL backends): "

@@ -137,14 +137,49 @@ async def _load(host: str, port: int, build, queue: list, concurrency: int) -> d
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.perf_counter() - started
-    latencies.sort()
+    return summary(latencies, wall, statuses)
+
+
+def summary(latencies: list[float], wall: float, statuses: dict[int, int]) -> dict:
+    latencies = sorted(latencies)
     return {
         "n": len(latencies),
         "rps": len(latencies) / wall,
         "median_ms": statistics.median(latencies) * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "statuses": statuses,
+        "latencies": latencies,
+        "wall": wall,
     }
+
+
+def interleaved(
+    server: "Server", env: dict[str, str], loads: dict, concurrency: int, rounds: int = 4
+) -> dict:
+    """`loads` ({name: (build, items)}) run in `rounds` slices each, taking turns,
+    at `concurrency`; per name, the merged figures and the server CPU per request
+    (gunicorn, PostgreSQL). This machine's speed drifts by up to 1.5x within a
+    minute: endpoints measured one after the other compare that drift, taking
+    turns exposes them to the same one."""
+    merged = {name: {"latencies": [], "wall": 0.0, "statuses": {}, "cpu": [0.0, 0.0]} for name in loads}
+    for r in range(rounds):
+        for name, (build, items) in loads.items():
+            size = len(items) // rounds
+            before = server_cpu(server, env)
+            result = run_load(server.url, build, items[r * size : (r + 1) * size], concurrency)
+            after = server_cpu(server, env)
+            into = merged[name]
+            into["latencies"] += result["latencies"]
+            into["wall"] += result["wall"]
+            for status, count in result["statuses"].items():
+                into["statuses"][status] = into["statuses"].get(status, 0) + count
+            into["cpu"] = [c + a - b for c, a, b in zip(into["cpu"], after, before, strict=True)]
+    out = {}
+    for name, into in merged.items():
+        figures = summary(into["latencies"], into["wall"], into["statuses"])
+        figures["cpu_ms"] = tuple(c / figures["n"] * 1000 for c in into["cpu"])
+        out[name] = figures
+    return out
 
 
 async def _exchange(host: str, port: int, raw: bytes) -> int:

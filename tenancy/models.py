@@ -134,6 +134,15 @@ class Membership(models.Model):
             self._site_ids = frozenset(self.sites.order_by().values_list("pk", flat=True))
         return self._site_ids
 
+    @property
+    def site_ids_inline(self):
+        """`site_ids` if already read, else a subquery for them, for a filter
+        (`site_id__in=`) that then needs no read of its own: a reception's
+        arrival reads its visit, in perimeter, in one statement."""
+        if hasattr(self, "_site_ids"):
+            return self._site_ids
+        return Membership.sites.through.objects.filter(membership_id=self.pk).values("site_id")
+
 
 def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

@@ -19,7 +19,7 @@ from sites.selectors import desks_for, sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, HOST, RECEPTION, IsMember, roles
 
 from . import configuration, people, selectors, services
-from .errors import VisitError
+from .errors import DeskElsewhere, VisitError
 from .filters import VisitFilter, VisitorFilter
 from .models import Visit, Visitor, VisitType, WatchlistEntry
 from .serializers import (
@@ -216,6 +216,8 @@ class VisitViewSet(viewsets.ModelViewSet):
             raise Http404 from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(_("Only an admin or an approver of this visit type decides.")) from exc
+        except DeskElsewhere:
+            raise  # the caller knows whether the desk is one of the member's
         except VisitError as exc:
             return conflict(exc)
         return Response(VisitSerializer.represent(visit))
@@ -255,20 +257,20 @@ class VisitViewSet(viewsets.ModelViewSet):
         form = ArriveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         desk_id = form.validated_data.get("desk")
-        desk = None
-        if desk_id is not None:
-            desk = desks_for(member).filter(pk=desk_id).first()
-            if desk is None:
-                self.get_object()  # 404 first for a visit out of reach
-                raise ValidationError({"desk": [UNKNOWN_DESK.format(pk_value=desk_id)]})
-        return self._act(
-            services.arrive,
-            visit=int(pk),
-            visits=self._within(),
-            desk=desk,
-            by=member,
-            override_reason=form.validated_data.get("override_reason", ""),
-        )
+        try:
+            # The desk is read with the visit, locked (404 first for a visit out of reach).
+            return self._act(
+                services.arrive,
+                visit=int(pk),
+                visits=self._within(),
+                desk_id=desk_id,
+                by=member,
+                override_reason=form.validated_data.get("override_reason", ""),
+            )
+        except DeskElsewhere as exc:
+            if not desks_for(member).filter(pk=desk_id).exists():
+                raise ValidationError({"desk": [UNKNOWN_DESK.format(pk_value=desk_id)]}) from exc
+            return conflict(exc)
 
     @extend_schema(request=DepartSerializer, responses={200: VisitSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])

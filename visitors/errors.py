@@ -22,3 +22,9 @@ class VisitError(Exception):
     @property
     def message(self) -> str:
         return " ".join(self.problems)
+
+
+class DeskElsewhere(VisitError):
+    """An arrival at a desk (given by id) that is not one of the visit's site.
+    The caller says whether that desk is unknown to it (400) or one of its own
+    at another site (409, with these problems)."""

@@ -66,7 +66,7 @@ def in_perimeter(membership: Membership, visits: QuerySet[Visit] | None = None) 
         return visits
     if membership.role == Role.HOST:
         return visits.filter(host=membership)
-    return visits.filter(site_id__in=membership.site_ids)
+    return visits.filter(site_id__in=membership.site_ids_inline)
 
 
 def visits_for(membership: Membership) -> QuerySet[Visit]:

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit import services as audit
-from sites.models import Site
+from sites.models import Desk, Site
 from tenancy.models import Membership, Role
 
 from . import codes, invitations, watchlist
 from .checks import arrival_findings
-from .errors import VisitError
+from .errors import DeskElsewhere, VisitError
 from .models import Visit, Visitor, VisitStatus, VisitType
 from .people import find_or_create_visitor
 
@@ -255,7 +255,9 @@ def _next_badge_number(visit: Visit) -> int:
 
 
 # --- the one locked read ------------------------------------------------------------------
-def _read_locked(visit: Visit | int, visits=None, related=("site", "visitor")) -> Visit | None:
+def _read_locked(
+    visit: Visit | int, visits=None, related=("site", "visitor"), desk_id: int | None = None
+) -> tuple[Visit | None, Desk | None]:
     """The one read of every action on a visit: its row FOR UPDATE (its own
     row, not the joined ones) with what the action needs, taken from `visits`
     (what the caller may act upon: a member's perimeter,
@@ -267,42 +269,53 @@ def _read_locked(visit: Visit | int, visits=None, related=("site", "visitor")) -
     locked, joined queryset was a third of an arrival's server CPU): the joins
     are a statement prepared once per `related`, the reach is `visits` itself
     as a subquery (its rule stays where it is written, `in_perimeter`), and
-    the rows become model instances without a second read."""
+    the rows become model instances without a second read.
+
+    With `desk_id`, also the desk of that id if it is one of the visit's site
+    (None otherwise): a desk where the visit is expected is within whatever
+    perimeter reached the visit, so the API's arrival needs no read of its own
+    for the desk, nor of the member's sites."""
     visits = Visit.objects.all() if visits is None else visits
     pk = visit.pk if isinstance(visit, Visit) else visit
     reach_sql, reach_params = visits.order_by().values("pk").query.sql_with_params()
-    sql, models = _locked_statement(tuple(related))
+    with_desk = desk_id is not None
+    sql, models = _locked_statement(tuple(related), with_desk)
     with connection.cursor() as cursor:
-        cursor.execute(sql % reach_sql, (pk, *reach_params))
+        cursor.execute(sql % reach_sql, (*((desk_id,) if with_desk else ()), pk, *reach_params))
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
     db = visits.db
     start = 0
-    found = None
+    found = desk = None
     for name, model, (attnames, converters) in models:
         values = list(row[start : start + len(attnames)])
         start += len(attnames)
         for i, (converting, expression) in converters.items():
             for convert in converting:
                 values[i] = convert(values[i], expression, connection)
+        instance = None if values[0] is None else model.from_db(db, attnames, values)
         if name is None:
-            found = model.from_db(db, attnames, values)
-            continue
-        field = Visit._meta.get_field(name)
-        field.set_cached_value(found, None if values[0] is None else model.from_db(db, attnames, values))
-    return found
+            found = instance
+        elif name == _DESK:
+            desk = instance
+        else:
+            Visit._meta.get_field(name).set_cached_value(found, instance)
+    if desk is not None and "site" in related:
+        Desk.site.field.set_cached_value(desk, found.site)  # the visit's, by the join
+    return found, desk
 
 
 _LOCKED_STATEMENTS: dict = {}
+_DESK = "desk given"  # the models' entry of the desk joined by id (not a field of Visit)
 
 
-def _locked_statement(related: tuple[str, ...]) -> tuple[str, list]:
+def _locked_statement(related: tuple[str, ...], with_desk: bool = False) -> tuple[str, list]:
     """`_read_locked`'s statement for `related` (FKs of Visit), with `%%s` for
-    the visit's id and a `%s` left for the reach's subquery; and, per model,
-    the columns it reads, in order."""
-    if related in _LOCKED_STATEMENTS:
-        return _LOCKED_STATEMENTS[related]
+    the visit's id (after the desk's, `with_desk`) and a `%s` left for the
+    reach's subquery; and, per model, the columns it reads, in order."""
+    if (related, with_desk) in _LOCKED_STATEMENTS:
+        return _LOCKED_STATEMENTS[related, with_desk]
     qn = connection.ops.quote_name
     table = Visit._meta.db_table
 
@@ -337,28 +350,40 @@ def _locked_statement(related: tuple[str, ...]) -> tuple[str, list]:
             f"{join} {qn(model._meta.db_table)} {qn(alias)} "
             f"ON {qn(alias)}.{qn(target)} = {qn(table)}.{qn(field.column)}"
         )
+    if with_desk:
+        attnames, cols = columns(Desk, "rd")
+        models.append((_DESK, Desk, attnames))
+        select += cols
+        site_column = qn(Visit._meta.get_field("site").column)
+        joins.append(
+            f"LEFT JOIN {qn(Desk._meta.db_table)} rd ON rd.{qn(Desk._meta.pk.column)} = %%s "
+            f"AND rd.{qn(Desk._meta.get_field('site').column)} = {qn(table)}.{site_column}"
+        )
     # Names from the models' metadata; values are parameters.
     listed = ", ".join(select)
     key = f"{qn(table)}.{qn(Visit._meta.pk.column)}"
     sql = f"SELECT {listed} FROM {qn(table)} {' '.join(joins)} WHERE {key} = %%s AND {key} IN (%s)"  # noqa: S608
     sql += f" FOR UPDATE OF {qn(table)}"
-    _LOCKED_STATEMENTS[related] = (sql, models)
+    _LOCKED_STATEMENTS[related, with_desk] = (sql, models)
     return sql, models
 
 
-def _act_locked(visit: Visit | int, visits, act, *, related=("site", "visitor"), missing=None) -> Visit:
+def _act_locked(
+    visit: Visit | int, visits, act, *, related=("site", "visitor"), missing=None, desk_id: int | None = None
+) -> Visit:
     """`act(row)` on the visit read by `_read_locked`, in a transaction (the
-    caller's, when there is one: no savepoint). A refusal (VisitError,
+    caller's, when there is one: no savepoint); with `desk_id`,
+    `act(row, desk)` with the desk read with it. A refusal (VisitError,
     PermissionDenied) is raised only once the block is left, so what it
     journaled (visit.denied) stays with the caller's transaction. A visit not
     found raises Visit.DoesNotExist (views answer 404), or what `missing()`
     raises."""
     refused = None
     with transaction.atomic(savepoint=False):
-        current = _read_locked(visit, visits, related)
+        current, desk = _read_locked(visit, visits, related, desk_id)
         if current is not None:
             try:
-                act(current)
+                act(current) if desk_id is None else act(current, desk)
             except (VisitError, PermissionDenied) as exc:
                 refused = exc
     if current is None:
@@ -393,7 +418,11 @@ def _can_arrive(visit: Visit, desk) -> None:
     if visit.status != VisitStatus.EXPECTED:
         raise VisitError(ARRIVAL_REFUSALS[visit.status])
     if desk is not None and desk.site_id != visit.site_id:
-        raise VisitError(_("This visit is expected at another site: %(site)s.") % {"site": visit.site.name})
+        raise VisitError(_elsewhere(visit))
+
+
+def _elsewhere(visit: Visit) -> str:
+    return _("This visit is expected at another site: %(site)s.") % {"site": visit.site.name}
 
 
 def _kiosk_may_arrive(visit: Visit) -> None:
@@ -406,6 +435,7 @@ def arrive(
     visit: Visit | int,
     visits=None,
     desk=None,
+    desk_id: int | None = None,
     by=None,
     override_reason: str = "",
     kiosk: bool = False,
@@ -422,15 +452,25 @@ def arrive(
        missing consent. An admin's override recorded on the visit at its
        pre-registration holds for its arrival by an admin.
     3. Takes the next badge number of the site's local day.
-    A refusal carries the visit read (`VisitError.visit`)."""
+    A refusal carries the visit read (`VisitError.visit`).
 
-    def act(current: Visit) -> None:
+    The desk is `desk`, or `desk_id` (the API), read with the visit: one that
+    is not of the visit's site raises DeskElsewhere before any other check."""
+
+    def act(current: Visit, *read_desk) -> None:
         if kiosk:
             _kiosk_may_arrive(current)
-        _arrival(current, desk=desk, by=by, override_reason=override_reason)
+        given = read_desk[0] if read_desk else desk
+        if desk_id is not None and given is None:
+            try:
+                _can_arrive(current, None)
+            except VisitError as exc:
+                raise DeskElsewhere(*exc.problems) from exc
+            raise DeskElsewhere(_elsewhere(current))
+        _arrival(current, desk=given, by=by, override_reason=override_reason)
 
     related = ("site", "visitor", "visit_type") if kiosk else ("site", "visitor")
-    return _act_locked(visit, visits, act, related=related)
+    return _act_locked(visit, visits, act, related=related, desk_id=desk_id)
 
 
 def _arrival(visit: Visit, *, desk, by, override_reason: str) -> None:
@@ -712,7 +752,7 @@ def mark_no_shows(*, now=None) -> int:
         due = Visit.objects.filter(site=site, status=VisitStatus.EXPECTED, expected_until__lt=start_of_today)
         for visit in due:
             with transaction.atomic():
-                locked = _read_locked(visit)
+                locked, _desk = _read_locked(visit)
                 if locked is None or locked.status != VisitStatus.EXPECTED:
                     continue
                 locked.status = VisitStatus.NO_SHOW

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 # Several rows, so that a query per row shows.
 ROWS = 6
 
-ARRIVAL_API = 17
-ARRIVAL_API_TOKEN = 15
+ARRIVAL_API = 15
+ARRIVAL_API_TOKEN = 13
 ARRIVAL_DESK = 22
 DEPARTURE_API = 15
 DEPARTURE_DESK = 20
