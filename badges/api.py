@@ -5,7 +5,7 @@ import binascii
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
@@ -29,11 +29,28 @@ PDF_BODY = OpenApiResponse(OpenApiTypes.BINARY, description="The PDF")
 CONFLICT = OpenApiResponse(description="not on site, or already printed (reprint instead)")
 
 
-def pdf_response(content: bytes | Callable[[], bytes], filename: str, status_code: int = 200) -> HttpResponse:
+def pdf_response(
+    content: bytes | Callable[[], bytes], filename: str, status_code: int = 200, *, api: bool = True
+) -> HttpResponse:
     """`content` as a callable (`compose.drawing(...)`) is drawn after the
-    request's transaction (tenancy.responses): nothing stays locked meanwhile."""
+    request's transaction (tenancy.responses): nothing stays locked meanwhile.
+    If the drawing fails then, what the request recorded (a print) stays, and
+    the answer says so (503, JSON for the API, text for a page's frame)."""
     if callable(content):
-        response = MadeAfterCommit(content, content_type="application/pdf", status=status_code)
+        # Worded now, in the request's language.
+        message = _(
+            "The badge could not be drawn. What was recorded is kept: open the badge again "
+            "from the visit in a moment, or tell your administrator if it keeps failing."
+        )
+
+        def failed() -> HttpResponse:
+            if api:
+                return JsonResponse({"detail": message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return HttpResponse(
+                message, content_type="text/plain; charset=utf-8", status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
+
+        response = MadeAfterCommit(content, failed=failed, content_type="application/pdf", status=status_code)
     else:
         response = HttpResponse(content, content_type="application/pdf", status=status_code)
     response["Content-Disposition"] = f'inline; filename="{filename}"'

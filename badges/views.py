@@ -115,7 +115,7 @@ def template_preview(request, pk):
     template = get_for_member(selectors.templates(), pk=pk)
     design = compose.design_of(template.current)
     badges = compose.preview_badges(design, design.preset.per_page)
-    return pdf_response(compose.drawing(badges, _("Badge preview")), f"badge-{template.pk}.pdf")
+    return pdf_response(compose.drawing(badges, _("Badge preview")), f"badge-{template.pk}.pdf", api=False)
 
 
 @require_POST
@@ -163,7 +163,7 @@ def template_draft_pdf(request):
         preset=draft["preset"], orientation=draft["orientation"], layout=layout, logo=logo
     )
     badges = compose.preview_badges(design, design.preset.per_page)
-    return pdf_response(compose.drawing(badges, _("Badge preview")), "badge-preview.pdf")
+    return pdf_response(compose.drawing(badges, _("Badge preview")), "badge-preview.pdf", api=False)
 
 
 @member_required(ADMIN)
@@ -308,7 +308,9 @@ def prints_pdf(request):
     if not ids or len(prints) != len(set(ids)):
         raise Http404
     ordered = [prints[i] for i in dict.fromkeys(ids)]
-    return pdf_response(compose.drawing(compose.recorded_badges(ordered), _("Badges")), "badges.pdf")
+    return pdf_response(
+        compose.drawing(compose.recorded_badges(ordered), _("Badges")), "badges.pdf", api=False
+    )
 
 
 # --- the kiosk: the badge of the visit it has just arrived ---------------------------------------
@@ -344,4 +346,4 @@ def kiosk_badge(request, key, token):
         badges = compose.recorded_badges([last])
     # Drawn once the print is committed (the kiosk's request has no transaction
     # of its own: the scope above was it).
-    return finish(pdf_response(compose.drawing(badges, _("Badges")), "badge.pdf"))
+    return finish(pdf_response(compose.drawing(badges, _("Badges")), "badge.pdf", api=False))

@@ -52,3 +52,33 @@ def test_the_printed_badge_is_drawn_with_the_journal_head_free(orgs, client_for,
     assert client.get(f"/api/v1/visits/{visit.pk}/badge.pdf").content.startswith(b"%PDF")
     assert seen[1:] == [{"head free": True, "in a transaction": False}] * 2
     connections["owner"].close()
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_a_drawing_that_fails_after_commit_says_the_print_is_kept(orgs, client_for, monkeypatch):
+    """The print is committed before its PDF is drawn: a drawing that fails
+    then (a broken font or image on the server) answers 503 with words in the
+    member's language, not a server error, and the print can be opened again
+    once the drawing works."""
+    a = orgs.a
+    with tenant_scope(a.org):
+        visit = on_site(a)
+    real = rendering.render
+
+    def broken(badges, *, title):
+        raise OSError("cannot open resource")
+
+    monkeypatch.setattr(rendering, "render", broken)
+    client = client_for(a.members["reception"])
+    response = client.post(
+        f"/api/v1/visits/{visit.pk}/badge/print/",
+        {"desk": a.desk.pk},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 503
+    assert "Le badge n'a pas pu être dessiné" in response.json()["detail"]
+    with tenant_scope(a.org):
+        assert JournalEntry.objects.filter(verb="badge.printed", target_id=str(visit.pk)).count() == 1
+    monkeypatch.setattr(rendering, "render", real)
+    assert client.get(f"/api/v1/visits/{visit.pk}/badge.pdf").content.startswith(b"%PDF")
