@@ -39,6 +39,8 @@ class DocumentsRestore(RestorePart):
             "documents.SignedConsent",
             "site_id = ANY(%(sites)s) AND signed_at >= %(start)s AND signed_at < %(end)s",
             label=_("Signed consents"),
+            # The drawn signature and the signed certificate come back with their row.
+            files=("signature_key", "certificate_key"),
         ),
     )
 

@@ -230,3 +230,41 @@ def test_missing_scheduled_exports_of_the_interval_are_run_again_once(data, orgs
     assert scoped.after_apply(scope)["exports_started"] == 0  # idempotent: nothing missing any more
     with tenant_scope(orgs.b.org):
         assert ScheduleRun.objects.count() == 0
+
+
+def test_scoped_restore_brings_back_a_signed_consent_with_its_signature_and_certificate(data, orgs):
+    """A signed consent is a row and two stored objects (the drawn signature,
+    the certificate): all three come back, intact."""
+    import base64
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from documents.models import SignedConsent
+    from documents.tests.helpers import consent_text, png_bytes, sign
+
+    visit = data.visits["a"][0]
+    drawing = "data:image/png;base64," + base64.b64encode(png_bytes((120, 40), "black")).decode()
+    with tenant_scope(orgs.a.org):
+        [consent] = sign(visit, consent_text(orgs.a, [visit.visit_type]), signature_data=drawing)
+        keys = [consent.signature_key, consent.certificate_key]
+    digests = {}
+    for key in keys:
+        with default_storage.open(key, "rb") as handle:
+            digests[key] = hashlib.sha256(handle.read()).hexdigest()
+    call_command("backup", "--destination", "local", stdout=io.StringIO())
+    run = BackupRun.objects.get()
+    with tenant_scope(orgs.a.org):
+        SignedConsent.objects.filter(pk=consent.pk).delete()
+    for key in keys:
+        default_storage.delete(key)
+
+    scope = {**_scope(orgs, data), "data_types": ["documents"]}
+    result = scoped.apply(scope=scope, run=run)
+    assert result["applied"]["documents_signedconsent"] == {"created": 1, "reverted": 0}
+    assert result["files"] == 2
+    with tenant_scope(orgs.a.org):
+        restored = SignedConsent.objects.get(pk=consent.pk)
+    for key in (restored.signature_key, restored.certificate_key):
+        with default_storage.open(key, "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == digests[key]
