@@ -252,3 +252,13 @@ def colon() -> str:
 
 def _is_french() -> bool:
     return (get_language() or "fr").startswith("fr")
+
+
+# Quotation marks of each language; English's for the others.
+_QUOTES = {"fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
+
+
+def quoted(text: str) -> str:
+    """`text` between the quotation marks of the active language."""
+    opening, closing = _QUOTES.get((get_language() or "fr")[:2], ("“", "”"))
+    return f"{opening}{text}{closing}"

@@ -25,10 +25,10 @@ from .labels import (
     DATA_LABELS,
     HIDDEN_DATA,
     _humanise,
-    _is_french,
     action_label,
     data_type_label,
     dataset_label,
+    quoted,
     verb_label,
 )
 
@@ -66,12 +66,12 @@ def _name(label: str, obj) -> str:
         return obj.name
     if label == "documents.consenttext" and obj.current_version_id:
         title = capfirst(str(type(obj)._meta.verbose_name))
-        return f"{title} « {obj} »" if _is_french() else f"{title} “{obj}”"
+        return f"{title} {quoted(str(obj))}"
     model = type(obj)
     title = capfirst(str(model._meta.verbose_name))
     name = getattr(obj, "name", "") or getattr(obj, "reason", "")
     if isinstance(name, str) and name.strip():
-        return f"{title} « {name.strip()} »" if _is_french() else f"{title} “{name.strip()}”"
+        return f"{title} {quoted(name.strip())}"
     return title
 
 
