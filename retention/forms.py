@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.registries import retention_types
+from config.registries import Identity, retention_types, subject_people
 
 from . import policies
 from .models import Action, RequestKind, person_model
@@ -47,7 +47,12 @@ class HoldForm(forms.Form):
     period_end = forms.DateField(
         label=_("Period to"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    visitor = forms.IntegerField(label=_("Visitor id"), required=False)
+    person = forms.CharField(
+        label=_("Person (name, e-mail or phone)"),
+        required=False,
+        max_length=200,
+        help_text=_("Leave empty to hold everyone's data in the scope above."),
+    )
     ends_on = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput({"type": "date"}))
 
     def __init__(self, *args, sites=None, **kwargs):
@@ -55,14 +60,33 @@ class HoldForm(forms.Form):
         self.fields["sites"].queryset = sites
         self.fields["data_types"].choices = type_choices()
 
-    def clean_visitor(self):
-        value = self.cleaned_data["visitor"]
-        if value is None:
+    def clean_person(self):
+        """The one person the words name, found as a data-subject request finds
+        people (config.registries.subject_people)."""
+        text = " ".join(self.cleaned_data["person"].split())
+        if not text:
             return None
-        visitor = person_model().objects.filter(pk=value).first()
-        if visitor is None:
-            raise forms.ValidationError(_("Unknown visitor."))
-        return visitor
+        if "@" in text:
+            identity = Identity(email=text)
+        elif sum(c.isdigit() for c in text) >= 6 and not any(c.isalpha() for c in text):
+            identity = Identity(phone=text)
+        else:
+            identity = Identity(full_name=text)
+        found = subject_people.finder.candidates(identity, 6)
+        if not found:
+            raise forms.ValidationError(_("Nobody matches this name, e-mail or phone."))
+        if len(found) > 1:
+            names = ", ".join(
+                " ".join(
+                    filter(None, [p["first_name"], p["last_name"], f"({p['email']})" if p["email"] else ""])
+                )
+                for p in found[:5]
+            )
+            raise forms.ValidationError(
+                _("Several people match: %(names)s. Give their e-mail or phone to choose one.")
+                % {"names": names}
+            )
+        return person_model().objects.get(pk=found[0]["id"])
 
     def clean(self):
         data = super().clean()
@@ -71,6 +95,8 @@ class HoldForm(forms.Form):
             self.add_error("period_end", _("The period ends before it starts."))
         if data.get("ends_on") and data["ends_on"] < timezone.localdate():
             self.add_error("ends_on", _("The end date is in the past."))
+        # The service's name for it.
+        data["visitor"] = data.pop("person", None)
         return data
 
 

@@ -151,7 +151,7 @@ def holds(request):
         services.place_hold(organization=request.organization, by=request.user, **form.cleaned_data)
         messages.success(request, _("Legal hold placed."))
         return redirect("retention_holds")
-    rows = LegalHold.objects.prefetch_related("sites")
+    rows = LegalHold.objects.select_related("visitor").prefetch_related("sites")
     return render(request, "retention/holds.html", {"form": form, "holds": rows})
 
 

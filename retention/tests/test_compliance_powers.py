@@ -177,3 +177,37 @@ def test_api_erasure_dry_run_counts_and_names_the_hold_without_erasing(orgs, cli
         assert SubjectRequest.objects.get(pk=pk).status == "open"
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "dry_run" in schema and "erase nothing and answer what the erasure would remove" in schema
+
+
+def test_a_hold_on_one_person_is_placed_by_name_and_a_namesake_asks_for_more(orgs, client_for):
+    """Compliance names the person as a data-subject request does (name, e-mail
+    or phone), never by an internal id; namesakes and nobody are said in words."""
+    from visitors.tests.factories import make_visitor
+
+    with tenant_scope(orgs.a.org):
+        unique = make_visitor(orgs.a, first_name="Zoé", last_name="Rivière", email="zoe@example.test")
+        make_visitor(orgs.a, first_name="Paul", last_name="Martin", email="paul.martin@example.test")
+        make_visitor(orgs.a, first_name="Paul", last_name="Martin", email="pmartin@example.test")
+    with tenant_scope(orgs.b.org):
+        make_visitor(orgs.b, first_name="Ines", last_name="Other", email="ines@example.test")
+    client = client_for(orgs.a.members["compliance"])
+
+    placed = client.post(
+        reverse("retention_holds"), {"reason": "Litige", "person": "zoe riviere"}, follow=True
+    )
+    assert placed.status_code == 200
+    with tenant_scope(orgs.a.org):
+        assert LegalHold.objects.get(reason="Litige").visitor_id == unique.pk
+    assert "Zoé Rivière" in placed.content.decode()
+
+    namesakes = client.post(reverse("retention_holds"), {"reason": "Second", "person": "Paul Martin"})
+    text = namesakes.content.decode()
+    assert namesakes.status_code == 200 and "Plusieurs personnes correspondent" in text
+    assert "paul.martin@example.test" in text and "pmartin@example.test" in text
+    chosen = client.post(reverse("retention_holds"), {"reason": "Second", "person": "pmartin@example.test"})
+    assert chosen.status_code == 302
+    for nobody in ("Personne Inconnue", "ines@example.test"):  # another organization's person is nobody here
+        refused = client.post(reverse("retention_holds"), {"reason": "Troisième", "person": nobody})
+        assert refused.status_code == 200 and "Personne ne correspond" in refused.content.decode()
+    with tenant_scope(orgs.a.org):
+        assert not LegalHold.objects.filter(reason="Troisième").exists()
