@@ -7,6 +7,8 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -99,15 +101,51 @@ def record(verb: str, *, target=None, site=None, data: dict | None = None, actor
         data=json.loads(json.dumps(data, default=str)),
         ip=who.ip,
     )
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _write(entry)
+    return entry
+
+
+def _write(entry: JournalEntry) -> None:
     # No savepoint: a journal write that fails must fail the caller's change too,
     # and skipping SAVEPOINT/RELEASE saves two round trips on every action.
     with transaction.atomic(savepoint=False):
         _append(entry)
-        for handler in _in_transaction.get(verb, []) + _in_transaction.get("*", []):
+        for handler in _in_transaction.get(entry.verb, []) + _in_transaction.get("*", []):
             handler(entry)
-    if _after_commit.get(verb) or _after_commit.get("*"):
+    if _after_commit.get(entry.verb) or _after_commit.get("*"):
         transaction.on_commit(lambda: _dispatch_after_commit(entry))
-    return entry
+
+
+_deferred: ContextVar[list | None] = ContextVar("journal_deferred", default=None)
+
+
+@contextmanager
+def deferred():
+    """Entries recorded inside the block are appended when it ends without an
+    error, in the same transaction, in their order, dated then. The first
+    append locks the organization's journal head until the commit, and every
+    journaled write of the organization (an arrival at the desk) waits on
+    that lock: a long transaction (a CSV import of thousands of visits) takes
+    it for its last moments only, not for its whole length. Nested blocks
+    append with the outermost."""
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: list[JournalEntry] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    # Reached only when the block did not raise: a failed block journals nothing.
+    now = timezone.now()
+    for entry in pending:
+        entry.created_at = now  # what they record is true from the commit on
+        _write(entry)
 
 
 # One statement appends an entry: it locks the organization's head row (held

@@ -377,3 +377,67 @@ def test_a_worker_process_killed_by_sigkill_leaves_nothing_and_the_job_resumes(
     done = job_of(orgs, scoped)
     assert (done.status, done.attempts, done.rows_imported) == (ImportStatus.DONE, 2, 6)
     assert visits(orgs, scoped) == 6
+
+
+# --- the desk is not held up ------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_an_import_under_way_leaves_the_journal_head_free_for_the_desk(
+    orgs, api, scoped, store, vtype, monkeypatch
+):
+    """Half-way through a long import (its transaction open, visits created),
+    an arrival of the same organization is journaled at once; the import's
+    entries follow in the chain when it commits, which still verifies."""
+    import threading
+
+    from django.db import connections
+
+    from audit import services as audit
+    from audit.models import JournalEntry
+    from badges.tests.test_outside_lock import head_is_free
+    from visitors.tests.factories import make_visit
+
+    with scoped(orgs.a.org):
+        desk_visit = make_visit(orgs.a, visit_type=vtype)
+    client = api(orgs.a, "admin")
+    upload(client, orgs.a.site, (HEADER + lines(4)).encode())
+    job = job_of(orgs, scoped)
+    midway, go = threading.Event(), threading.Event()
+    real = services.pre_register
+    calls = {"n": 0}
+
+    def pausing(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            midway.set()
+            go.wait(30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "pre_register", pausing)
+    outcome = []
+
+    def worker():
+        try:
+            outcome.append(work(orgs, job))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert midway.wait(30)
+        assert head_is_free(orgs.a.org.pk)
+        arrived = api(orgs.a, "reception").post(
+            f"/api/v1/visits/{desk_visit.pk}/arrive/",
+            {"desk": orgs.a.desk.pk},
+            content_type="application/json",
+        )
+        assert arrived.status_code == 200
+    finally:
+        go.set()
+        thread.join(60)
+    assert outcome == [True] and visits(orgs, scoped) == 5
+    with scoped(orgs.a.org):
+        verbs = list(JournalEntry.objects.order_by("seq").values_list("verb", flat=True))
+        assert verbs.index("visit.arrived") < len(verbs) - 4 and verbs[-4:] == ["visit.pre_registered"] * 4
+        assert audit.verify(orgs.a.org).ok
+    connections["owner"].close()
