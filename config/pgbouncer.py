@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from .embedded import APP_ROLE, OWNER_ROLE, SYSTEM_USER, _open_path_for, pick_port
+from .embedded import APP_ROLE, OWNER_ROLE, SYSTEM_USER, _open_path_for
 
 BINARY = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 ROLES = (APP_ROLE, OWNER_ROLE, "postgres")
@@ -36,12 +36,10 @@ class PgBouncer:
         server_port: int,
         *,
         pool_size: int = 20,
-        preferred_port: int = 56432,
     ):
         self.folder = folder
         self.server_host, self.server_port = server_host or "127.0.0.1", int(server_port or 5432)
         self.pool_size = pool_size
-        self.preferred_port = preferred_port
         self.port: int | None = None
         self.process: subprocess.Popen | None = None
         # PgBouncer refuses to run as root: it runs as the embedded server's user.
@@ -87,7 +85,10 @@ class PgBouncer:
     def start(self) -> None:
         """Start on a free loopback port (the same one again on a restart)."""
         if self.port is None:
-            self.port = pick_port(self.preferred_port)
+            # A port of the system's choosing: xdist workers start theirs at the same time.
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
         self._write_config()
         self.process = subprocess.Popen(
             [BINARY, str(self.ini)],
