@@ -8,7 +8,6 @@ clients as the embedded server does; only the roles in its user list may log in.
 """
 
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from .embedded import APP_ROLE, OWNER_ROLE, SYSTEM_USER, _open_path_for
+from .embedded import APP_ROLE, OWNER_ROLE, _open_path_for, system_user
 
 BINARY = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 ROLES = (APP_ROLE, OWNER_ROLE, "postgres")
@@ -43,10 +42,7 @@ class PgBouncer:
         self.port: int | None = None
         self.process: subprocess.Popen | None = None
         # PgBouncer refuses to run as root: it runs as the embedded server's user.
-        self.user = None
-        if os.geteuid() == 0:
-            pwd.getpwnam(SYSTEM_USER)
-            self.user = SYSTEM_USER
+        self.user = system_user()
 
     @property
     def ini(self) -> Path:
@@ -101,17 +97,22 @@ class PgBouncer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"pgbouncer exited at start; see {self.log}")
+                raise RuntimeError(f"pgbouncer exited at start: {self._log_tail()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.05)
+        tail = self._log_tail()
         self.stop()
-        raise RuntimeError(f"pgbouncer did not listen on 127.0.0.1:{self.port}; see {self.log}")
+        raise RuntimeError(f"pgbouncer did not listen on 127.0.0.1:{self.port}: {tail}")
+
+    def _log_tail(self) -> str:
+        return self.log.read_text()[-2000:] if self.log.exists() else "(no log)"
 
     def stop(self) -> None:
-        """Immediate shutdown (SIGTERM): open client connections are cut, as in a crash."""
+        """Immediate shutdown (SIGTERM): open client connections are cut, as in a
+        crash. Its files go too; `start()` writes them again."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -120,6 +121,7 @@ class PgBouncer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self) -> None:
         self.stop()
