@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.db import connections
 
 from config.pgbouncer import PgBouncer, installed
+from retention import purge
 from tenancy.scope import tenant_scope
 from tenancy.tokens import create_token
 
@@ -124,6 +126,53 @@ def test_prepare_threshold_zero_turns_preparing_off(monkeypatch):
     direct = fresh_settings().DATABASES["default"]["OPTIONS"]
     assert behind_pooler["prepare_threshold"] is None and behind_pooler["server_side_binding"] is True
     assert direct["prepare_threshold"] == 5
+
+
+@contextmanager
+def default_through(bouncer: PgBouncer):
+    """This process's `default` connection through `bouncer`, prepared statements off."""
+    default = connections["default"]
+    saved = {key: default.settings_dict[key] for key in ("HOST", "PORT", "OPTIONS")}
+    default.close()
+    options = {**saved["OPTIONS"], "prepare_threshold": None}
+    default.settings_dict.update(HOST="127.0.0.1", PORT=bouncer.port, OPTIONS=options)
+    try:
+        yield
+    finally:
+        default.close()
+        default.settings_dict.update(saved)
+
+
+# Committed rows: the purge's lock has a connection of its own; `owner` plays the next worker.
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_a_purge_releases_its_organization_lock_behind_pgbouncer(orgs):
+    with tenant_scope(orgs.a.org):
+        purge.create_run(organization=orgs.a.org)
+    bouncer = start_bouncer(pool_size=3)
+    other = app_connection(bouncer)
+    busy = []
+
+    def another_request_meanwhile(_seconds):
+        # PgBouncer hands out the server connection released last: the one the
+        # purge has just used is now another client's until it commits.
+        if not busy:
+            other.execute("BEGIN")
+            other.execute("SELECT 1")
+            busy.append(True)
+
+    try:
+        with default_through(bouncer):
+            assert len(purge.run_pending(orgs.a.org.pk, on_batch=another_request_meanwhile)) == 1
+        assert busy
+        other.execute("COMMIT")
+        # No server connection kept the lock: the next worker takes it.
+        with connections["owner"].cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [purge.LOCK_NAMESPACE, orgs.a.org.pk])
+            assert cursor.fetchone()[0], "the purge lock stayed held on a pooled server connection"
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [purge.LOCK_NAMESPACE, orgs.a.org.pk])
+    finally:
+        other.close()
+        bouncer.stop()
 
 
 def free_port() -> int:
