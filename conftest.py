@@ -16,12 +16,14 @@ from django.db import connections
 
 @contextmanager
 def owner_credentials():
-    """Point `default` at the owner role for the duration of the block."""
+    """Point `default` at the owner role for the duration of the block (and at the
+    owner's server: behind PgBouncer, the owner creates and drops databases directly)."""
     default, owner = connections["default"], connections["owner"]
-    saved = {k: default.settings_dict.get(k) for k in ("USER", "PASSWORD")}
+    keys = ("USER", "PASSWORD", "HOST", "PORT")
+    saved = {k: default.settings_dict.get(k) for k in keys}
     default.close()
-    default.settings_dict["USER"] = owner.settings_dict["USER"]
-    default.settings_dict["PASSWORD"] = owner.settings_dict["PASSWORD"]
+    for key in keys:
+        default.settings_dict[key] = owner.settings_dict[key]
     try:
         yield
     finally:
@@ -47,6 +49,12 @@ def django_db_setup(django_test_environment, django_db_modify_db_settings, djang
     yield
     with django_db_blocker.unblock():
         connections["owner"].close()
+        connections["default"].close()
+        if os.environ.get("VESTIBULE_PGBOUNCER_ADMIN_URL"):
+            # The pool keeps its server connections after the clients leave.
+            from config.pgbouncer import release
+
+            release(os.environ["VESTIBULE_PGBOUNCER_ADMIN_URL"], name)
         with owner_credentials():
             teardown_databases(config, verbosity=0)
 

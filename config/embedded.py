@@ -35,6 +35,29 @@ def pick_port(preferred: int) -> int:
         return s.getsockname()[1]
 
 
+def system_user() -> str | None:
+    """The unprivileged user servers run as when we are root (None otherwise),
+    created on first use."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SYSTEM_USER,
+            ],
+            check=True,
+        )
+    return SYSTEM_USER
+
+
 def _open_path_for(path: Path) -> None:
     """Let the unprivileged server user traverse the folders above its data."""
     for parent in [path, *path.parents]:
@@ -54,24 +77,7 @@ class EmbeddedPostgres:
         self.log = var / "log" / "postgres.log"
         self.preferred_port = preferred_port
         self.port: int | None = None
-        self.user = None
-        if os.geteuid() == 0:
-            self.user = SYSTEM_USER
-            try:
-                pwd.getpwnam(SYSTEM_USER)
-            except KeyError:
-                subprocess.run(
-                    [
-                        "useradd",
-                        "--system",
-                        "--user-group",
-                        "--no-create-home",
-                        "--shell",
-                        "/usr/sbin/nologin",
-                        SYSTEM_USER,
-                    ],
-                    check=True,
-                )
+        self.user = system_user()
 
     def _cmd(self, name: str, *args: str, check=True, capture=True) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -2,6 +2,8 @@
 
     python -m config.launcher run          # web + worker + beat, embedded servers
     python -m config.launcher test [ARGS]  # pytest on real PostgreSQL and Redis
+    VESTIBULE_PGBOUNCER=1 python -m config.launcher test [ARGS]
+                                           # the same, the app role through PgBouncer
 
 With DATABASE_URL (and DATABASE_OWNER_URL) / REDIS_URL in the environment, those
 servers are used and nothing embedded is started.
@@ -13,7 +15,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from . import pgbouncer
 from .embedded import APP_ROLE, OWNER_ROLE, EmbeddedPostgres, EmbeddedRedis, port_free
 
 BASE = Path(__file__).resolve().parent.parent
@@ -65,6 +69,26 @@ class Services:
             self.env["REDIS_URL"] = redis.url(redis_db)
             (run_dir / "redis.url").write_text(redis.url(0))
         return self.env
+
+    def through_pgbouncer(self) -> None:
+        """Send the application role through PgBouncer in transaction pooling mode;
+        the owner (migrations, test databases, backups) keeps its direct line.
+
+        Named prepared statements live in one server session, which transaction
+        pooling hands to another client after each transaction: preparing is off.
+        Server-side binding stays on (it uses the unnamed statement, sent with
+        its parameters in the same round trip)."""
+        direct = urlsplit(self.env["DATABASE_URL"])
+        bouncer = pgbouncer.PgBouncer(VAR / "pgbouncer" / f"run-{os.getpid()}", direct.hostname, direct.port)
+        bouncer.start()
+        self.started.append(bouncer)
+        userinfo = direct.netloc.rpartition("@")[0]
+        self.env["DATABASE_URL"] = urlunsplit(direct._replace(netloc=f"{userinfo}@127.0.0.1:{bouncer.port}"))
+        self.env["DATABASE_PREPARE_THRESHOLD"] = "0"
+        owner = urlsplit(self.env["DATABASE_OWNER_URL"]).username or OWNER_ROLE
+        self.env["VESTIBULE_PGBOUNCER_ADMIN_URL"] = bouncer.url(owner, "pgbouncer")
+        upstream = f"{direct.hostname}:{direct.port}"
+        say(f"PgBouncer (transaction pooling): 127.0.0.1:{bouncer.port} in front of {upstream}")
 
     def down(self) -> None:
         for server in reversed(self.started):
@@ -278,7 +302,10 @@ def parallel_args(args: list[str]) -> list[str]:
 def test(args: list[str]) -> int:
     services = Services()
     try:
-        env = {**os.environ, **services.up(redis_db=15), "DJANGO_ENV": "test"}
+        services.up(redis_db=15)
+        if os.environ.get("VESTIBULE_PGBOUNCER", "") not in ("", "0"):
+            services.through_pgbouncer()
+        env = {**os.environ, **services.env, "DJANGO_ENV": "test"}
         extra = parallel_args(args)
         if extra:
             say(f"pytest on {extra[1]} workers (pytest-xdist); serial: `-n 0` or VESTIBULE_TEST_WORKERS=1")

@@ -120,8 +120,13 @@ if not DATABASE_URL:
         "`make test`, or set DATABASE_URL."
     )
 _conn_age = env_int("CONN_MAX_AGE", 60 if PRODUCTION else 0)
+# A kept connection is checked before the request that reuses it: after a restart
+# of PostgreSQL or of a pooler in front of it, the next request reconnects instead
+# of failing on the dead socket (tests/test_pgbouncer.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_age),
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=_conn_age, conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=True)
+    ),
     "owner": dj_database_url.parse(DATABASE_OWNER_URL, conn_max_age=0),
 }
 # In tests the owner alias follows the test database that `default` creates; the

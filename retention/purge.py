@@ -17,7 +17,9 @@ one statement.
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
@@ -182,14 +184,27 @@ def _count_unheld(rows, rtype, holds) -> int:
 # --- execution ----------------------------------------------------------------------
 
 
+@contextmanager
+def organization_lock(organization_id: int):
+    """True when this worker holds the organization's purge lock for the block.
+
+    The lock is taken in a transaction of a connection of its own, kept open for
+    the block: behind a transaction-mode pooler (PgBouncer), a session lock taken
+    in one statement and released in another may meet two server connections and
+    stay held by the first (tests/test_pgbouncer.py). That transaction keeps no
+    snapshot past its statement and writes nothing: it holds back no vacuum."""
+    params = connections["default"].get_connection_params()
+    with psycopg.connect(**params) as holder:
+        taken = holder.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, organization_id])
+        yield taken.fetchone()[0]
+
+
 def run_pending(organization_id: int, *, on_batch=None) -> list[int]:
     """Execute every unfinished run of the organization, oldest first. A lock per
     organization keeps a redelivered task from running beside a live worker."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, organization_id])
-        if not cursor.fetchone()[0]:
+    with organization_lock(organization_id) as locked:
+        if not locked:
             return []
-    try:
         with tenant_scope(organization_id):
             pending = list(
                 PurgeRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
@@ -199,9 +214,6 @@ def run_pending(organization_id: int, *, on_batch=None) -> list[int]:
         for run_id in pending:
             execute(organization_id, run_id, on_batch=on_batch)
         return pending
-    finally:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, organization_id])
 
 
 def execute(organization_id: int, run_id: int, *, on_batch=None) -> None:

@@ -125,7 +125,7 @@ def test_killed_process_leaves_nothing_half_applied(data, orgs, settings, tmp_pa
     import subprocess
     import sys
 
-    from django.db import connection
+    from django.db import connection, connections
 
     call_command("backup", "--destination", "local", stdout=io.StringIO())
     _change_after_backup(orgs, data)
@@ -133,11 +133,13 @@ def test_killed_process_leaves_nothing_half_applied(data, orgs, settings, tmp_pa
     tables = [*TABLES, "audit_journalentry"]
     everything = scoped.checksum("organization_id = %s", [orgs.a.org.pk], tables)
     live = connection.settings_dict
-    url = f"postgres://{{}}@{live['HOST']}:{live['PORT']}/{live['NAME']}"
+    # The owner's own line: straight to the server, even when `default` goes through PgBouncer.
+    owner = connections["owner"].settings_dict
+    url = "postgres://{0[USER]}@{0[HOST]}:{0[PORT]}/" + live["NAME"]
     env = {
         **os.environ,
-        "DATABASE_URL": url.format(live["USER"]),
-        "DATABASE_OWNER_URL": url.format(settings.DATABASES["owner"]["USER"]),
+        "DATABASE_URL": url.format(live),
+        "DATABASE_OWNER_URL": url.format(owner),
         "BACKUP_KEYS": settings.BACKUP_KEYS,
         "BACKUP_DIR": settings.BACKUP_DESTINATIONS[0]["path"],
         "BACKUP_WORK_DIR": str(tmp_path / "killed"),
