@@ -266,6 +266,7 @@ def test_two_web_servers_two_workers_and_two_beats_share_everything(orgs, machin
     one, two = Client(ports[0]), Client(ports[1])
     one.ready(lambda: machines.log("web1"))
     two.ready(lambda: machines.log("web2"))
+    up = time.monotonic()
 
     # A session opened on server 1 is known to server 2 (PostgreSQL and the Redis cache).
     session = sign_in(one, reception.user.email)
@@ -340,8 +341,13 @@ def test_two_web_servers_two_workers_and_two_beats_share_everything(orgs, machin
     status, headers, _page = one.call("GET", "/desk/", headers=cookie_header(session))
     assert status == 302 and "/login/" in dict(headers)["Location"]
 
+    checked = time.monotonic()
     check_beats_send_once(machines)
-    print(f"\ntwo servers, two workers, two beats: {time.monotonic() - started:.1f} s")
+    done = time.monotonic()
+    print(
+        f"\ntwo servers, two workers, two beats: {done - started:.1f} s (servers up {up - started:.1f} s, "
+        f"HTTP checks {checked - up:.1f} s, beats {done - checked:.1f} s; load {os.getloadavg()[0]:.1f})"
+    )
 
 
 SENT = re.compile(
