@@ -233,8 +233,6 @@ def run() -> int:
                 "beat",
                 "-l",
                 "info",
-                "-s",
-                str(VAR / "run" / "celerybeat-schedule"),
             ],
         }
         for command in commands.values():

@@ -170,6 +170,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
+# Beat keeps its schedule (each entry's last run) in Redis, not in a local file,
+# and holds a lock there while it runs (celery-redbeat): a second beat, on this
+# machine or another, waits for the lock and takes over when the first stops or
+# dies, so each periodic task is sent once (docs/scaling.md, "Beat").
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = f"{CACHES['default']['KEY_PREFIX']}:beat:"
+# Beat looks at the schedule (and renews its lock) at least this often; a
+# standby takes over within 5 times this after the active beat died.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_SECONDS", 5)
 
 # --- Authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"
