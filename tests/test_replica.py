@@ -266,3 +266,24 @@ def test_replica_stopped_during_an_export_the_file_is_written_whole_from_the_pri
     rows = _file(job_id, orgs.a.org).splitlines()
     assert sorted(rows[1:]) == [f"V{i:02d}" for i in range(30)]
     assert len(list(store.rglob("*.csv"))) == 1
+
+
+def test_subject_searches_read_the_replica_with_the_writes_just_made_and_no_other_tenant(
+    orgs, client_for, bounds
+):
+    with tenant_scope(orgs.a.org):
+        ours = make_visit(orgs.a, visitor=make_visitor(orgs.a, first_name="Hélène", last_name="Lefèvre"))
+    with tenant_scope(orgs.b.org):
+        make_visit(orgs.b, visitor=make_visitor(orgs.b, first_name="Hélène", last_name="Lefèvre"))
+    compliance = client_for(orgs.a.members["compliance"])
+    created = compliance.post(
+        "/api/v1/subject-requests/",
+        {"kind": "access", "received_on": datetime.date.today().isoformat(), "full_name": "helene lefevre"},
+        content_type="application/json",
+    ).json()
+    # No wait for the standby here: the search itself waits for the writes above.
+    with CaptureQueriesContext(connections[replica.REPLICA]) as on_replica:
+        found = compliance.get(f"/api/v1/subject-requests/{created['id']}/matches/").json()
+    assert any("visitors_visitor" in q["sql"] for q in on_replica.captured_queries), "not read on the replica"
+    assert [v["id"] for v in found["visitors"]] == [ours.visitor_id]
+    assert found["rows"]["visits"] == [ours.pk]
