@@ -96,7 +96,9 @@ def choose(since: str | None = None, current: str | None = None) -> str:
     if not configured() or time.monotonic() < _down_until:
         return PRIMARY
     if connections[REPLICA].in_atomic_block:
-        return PRIMARY  # a replica block is open already: this nested read stays simple
+        # A replica block is open already: the nested one opens nothing, and its
+        # reads follow the outer block's routing.
+        return PRIMARY
     current = current or primary_position()
     deadline = time.monotonic() + max_wait()
     try:
