@@ -6,6 +6,7 @@ from django.shortcuts import render
 from tenancy.models import Membership
 from tenancy.perimeter import perimeter
 from tenancy.permissions import ADMIN, COMPLIANCE, member_required
+from tenancy.replica import read_heavy
 
 from . import services
 from .filters import journal_entries
@@ -17,6 +18,11 @@ from .sentences import local_time
 
 @member_required(ADMIN, COMPLIANCE)
 def journal(request):
+    # Read from the streaming replica when it is fresh (tenancy.replica).
+    return read_heavy(lambda: _journal(request))
+
+
+def _journal(request):
     error = None
     try:
         entries = journal_entries(request.membership, request.GET)

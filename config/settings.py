@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env, env_bool, env_int, env_list
+from .env import env, env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VESTIBULE_VAR_DIR", str(BASE_DIR / "var")))
@@ -145,6 +145,22 @@ DATABASES["default"]["OPTIONS"] = {
 }
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# A streaming read replica (config/replica.py): exports, dashboards, the journal
+# and subject searches read there when it is up and fresh; everything else, and
+# every read when it is absent, stays on the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=_conn_age)
+    DATABASES["replica"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2),
+        **DATABASES["default"]["OPTIONS"],
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = env_float("DATABASE_REPLICA_MAX_LAG", 5.0)  # seconds behind the primary
+DATABASE_REPLICA_WAIT = env_float("DATABASE_REPLICA_WAIT", 2.0)  # for the reader's own writes
+DATABASE_REPLICA_RETRY = env_float("DATABASE_REPLICA_RETRY", 10.0)  # after a failed connection
 # Remembered apart: tests briefly give `default` the owner's credentials to migrate.
 DATABASE_APP_ROLE = DATABASES["default"].get("USER")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

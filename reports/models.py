@@ -46,6 +46,10 @@ class ExportJob(models.Model):
     # Why the file is empty or small, in the job's language, as the preview says
     # it (reports.diagnostics): written when the job ends with few rows.
     diagnostics = models.JSONField(_("why rows are missing"), default=list, blank=True)
+    # The primary's WAL position when the job was asked for: the file is read
+    # from the replica only once it has replayed that far, so it holds what the
+    # member wrote just before (config/replica.py).
+    read_after = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

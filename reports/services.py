@@ -37,7 +37,9 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from audit import services as audit
+from config import replica
 from tenancy.context import Actor, current_actor
+from tenancy.replica import reading_replica
 from tenancy.scope import tenant_scope
 
 from . import csvwriter
@@ -108,6 +110,7 @@ def create_export(
         delimiter=delimiter,
         language=translation.get_language() or "fr",
         prefix=prefix,
+        read_after=replica.primary_position() if replica.configured() else "",
     )
     audit.record(
         "export.created",
@@ -214,12 +217,35 @@ def run_export(*, organization_id, job_id, on_chunk=None) -> bool:
 
 def _write(job, token, key, store, on_chunk):
     """Steps 3 and 4: one consistent snapshot streamed to a temporary file,
-    then stored; returns (rows, size, sha256, stored key)."""
+    then stored; returns (rows, size, sha256, stored key).
+
+    The rows are read from the replica when it has the member's writes
+    (`job.read_after`) and is fresh; should it fail during the export, the
+    temporary file is dropped and the export written again from the primary:
+    no part of a file is ever stored."""
+    used = {}
+    try:
+        return _write_from(job, token, key, store, on_chunk, used, replica_first=True)
+    except replica.CONNECTION_ERRORS as exc:
+        if used.get("alias") != replica.REPLICA:
+            raise
+        log.warning("export %s: the replica failed during the export, written again from the primary", job.pk)
+        replica.mark_down(exc)
+    return _write_from(job, token, key, store, on_chunk, used, replica_first=False)
+
+
+def _write_from(job, token, key, store, on_chunk, used, *, replica_first):
     membership = job.requested_by
     if membership is None or not membership.is_active:
         raise RuntimeError("the member who asked for this export is no longer active")
     digest, size, done = hashlib.sha256(), 0, 0
-    with tenant_scope(job.organization_id), translation.override(job.language), _acting(membership):
+    with (
+        tenant_scope(job.organization_id),
+        translation.override(job.language),
+        _acting(membership),
+        _reading(job, replica_first) as alias,
+    ):
+        used["alias"] = alias
         selection = select(job.dataset, membership, job.filters, job.columns)
         total = selection.queryset().count()
         ExportJob.objects.filter(pk=job.pk, claim_token=token).update(rows_total=total)
@@ -246,6 +272,17 @@ def _write(job, token, key, store, on_chunk):
         store.delete(stored)
         raise RuntimeError(f"stored {store.size(stored)} bytes of {size}")
     return done, size, digest.hexdigest(), stored, notes
+
+
+def _reading(job, replica_first):
+    """The replica once it has replayed the primary's position when the job was
+    asked for (a job from before the replica was configured: the position now);
+    the primary after the replica failed."""
+    if not replica_first:
+        return contextlib.nullcontext(replica.PRIMARY)
+    if job.read_after:
+        return reading_replica(organization_id=job.organization_id, since=job.read_after)
+    return reading_replica(organization_id=job.organization_id)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from sites.api import ScopedSitesField
 from sites.models import Site
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, roles
+from tenancy.replica import read_heavy
 
 from . import policies, purge, reports, services, subjects
 from .holds import validate_data_types
@@ -409,7 +410,10 @@ class SubjectRequestViewSet(viewsets.ModelViewSet):
     @action(detail=True)
     def matches(self, request, pk=None):
         subject = self.get_object()
-        return Response({"visitors": subjects.candidates(subject), "rows": subjects.targets(subject)})
+        # The searches read from the streaming replica when it is fresh (tenancy.replica).
+        return read_heavy(
+            lambda: Response({"visitors": subjects.candidates(subject), "rows": subjects.targets(subject)})
+        )
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, url_path="export.zip", url_name="export")

@@ -12,6 +12,7 @@ from config.registries import retention_types
 from sites.models import Site
 from sites.selectors import sites_for
 from tenancy.permissions import ADMIN, COMPLIANCE, get_for_member, member_required
+from tenancy.replica import read_heavy
 
 from . import archive, policies, purge, reports, services, subjects
 from .forms import ArchiveForm, HoldForm, PolicyForm, SubjectRequestForm
@@ -184,6 +185,11 @@ def request_detail(request, pk):
         subject.save(update_fields=["visitor_ids"])
         messages.success(request, _("Selection saved."))
         return redirect("retention_request_detail", pk=pk)
+    # The searches read from the streaming replica when it is fresh (tenancy.replica).
+    return read_heavy(lambda: _request_detail(request, subject))
+
+
+def _request_detail(request, subject):
     found = subjects.targets(subject) if subject.status == "open" else {}
     context = {
         "subject": subject,
