@@ -61,7 +61,7 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 2):
+    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 2, extra=()):
         import socket
 
         if port is None:
@@ -80,6 +80,7 @@ class Server:
                 str(workers),
                 "--log-level",
                 "error",
+                *extra,
             ],
             cwd=BASE,
             env=env,
