@@ -19,7 +19,8 @@ import requests
 BASE = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BIN = Path(PY).parent
-BENCH_DB = "vestibule_bench"
+# Another name lets two benchmarks keep their databases (make load's takes minutes to seed).
+BENCH_DB = os.environ.get("VESTIBULE_BENCH_DB", "vestibule_bench")
 
 
 def services_env() -> dict[str, str]:

@@ -224,7 +224,7 @@ class Kiosk(HttpUser):
         form, headers = self._form()
         self._post(
             "kiosk name search",
-            {**form, "action": "search", "name": last_name[:5]},
+            {**form, "action": "search", "name": last_name},
             headers,
             f'value="{visit}"'.encode(),
         )

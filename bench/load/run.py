@@ -18,6 +18,7 @@ server has the small demo, DEBUG on and a development key.
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -107,6 +108,11 @@ def main() -> int:
             f"configuration {s['configure']:.0f} s, bulk SQL {s['bulk']:.0f} s): {args.visits:,} past visits, "
             f"{args.on_site:,} on site and {args.expected:,} expected at the head office"
         )
+    else:
+        from bench.load.seed import still_valid
+
+        PLAN.write_text(json.dumps(still_valid(env, json.loads(PLAN.read_text()))))
+        print("reusing the seeded database; the visits acted upon by earlier runs are left out")
     server = Server(env, workers=args.workers, extra=args.gunicorn.split())
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "config", "worker", "-l", "warning", "-c", "2"],
@@ -156,9 +162,15 @@ def main() -> int:
             failures = list(csv.DictReader(open(f"{prefix}_failures.csv")))  # noqa: SIM115
         report(rows, failures, before, after, wafter - wbefore, wall, args)
     finally:
-        worker.terminate()
         server.stop()
-        worker.wait(timeout=30)
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a long export still running (acks late: it is redone)
+            for child in Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split():
+                os.kill(int(child), 9)
+            worker.kill()
+            worker.wait()
     return 0
 
 

@@ -234,6 +234,18 @@ def plan(env: dict[str, str], t: dict) -> dict:
     }
 
 
+def still_valid(env: dict[str, str], p: dict) -> dict:
+    """The plan of an earlier seeding, without the visits a run acted upon."""
+    with psycopg.connect(env["DATABASE_OWNER_URL"]) as conn:
+        status = dict(conn.execute("SELECT id, status FROM visitors_visit WHERE site_id = %s", [p["hq"]]))
+    for pool in ("arrive", "depart", "badge"):
+        wanted = "expected" if pool == "arrive" else "arrived"
+        p[pool] = [v for v in p[pool] if status.get(v) == wanted]
+    for pool in ("scan", "kiosk_search", "kiosk_scan"):
+        p[pool] = [item for item in p[pool] if status.get(item[0]) == "expected"]
+    return p
+
+
 def seed(env: dict[str, str], *, visits: int, expected: int, on_site: int, out: Path) -> dict:
     started = time.perf_counter()
     t = configure()
