@@ -109,9 +109,13 @@ def main() -> int:
             f"{args.on_site:,} on site and {args.expected:,} expected at the head office"
         )
     else:
-        from bench.load.seed import still_valid
+        from bench.load.seed import sessions_for, still_valid
 
-        PLAN.write_text(json.dumps(still_valid(env, json.loads(PLAN.read_text()))))
+        plan = still_valid(env, json.loads(PLAN.read_text()))
+        if "sessions" not in plan:
+            setup_django(env)
+            plan["sessions"] = sessions_for(plan["org"], plan["reception"] + plan["security"])
+        PLAN.write_text(json.dumps(plan))
         print("reusing the seeded database; the visits acted upon by earlier runs are left out")
     server = Server(env, workers=args.workers, extra=args.gunicorn.split())
     worker = subprocess.Popen(
