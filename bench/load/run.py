@@ -34,10 +34,11 @@ from bench.visits_common import (
     BIN,
     Server,
     _cpu,
+    cpu_since,
+    cpu_snapshot,
     django_env,
     fresh_database,
     migrate,
-    server_cpu,
     services_env,
     setup_django,
 )
@@ -128,7 +129,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "load"
-            before, wbefore, t0 = server_cpu(server, env), worker_cpu(worker), time.perf_counter()
+            before, wbefore, t0 = cpu_snapshot(server, env), worker_cpu(worker), time.perf_counter()
             print(
                 f"locust: {args.users} users, {args.seconds} s, at most {args.max_requests:,} requests, "
                 f"against {server.url} (gunicorn -w {args.workers} {args.gunicorn}); "
@@ -161,10 +162,10 @@ def main() -> int:
                 check=False,
             )
             wall = time.perf_counter() - t0
-            after, wafter = server_cpu(server, env), worker_cpu(worker)
+            after, wafter = cpu_snapshot(server, env), worker_cpu(worker)
             rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))  # noqa: SIM115
             failures = list(csv.DictReader(open(f"{prefix}_failures.csv")))  # noqa: SIM115
-        report(rows, failures, before, after, wafter - wbefore, wall, args)
+        report(rows, failures, cpu_since(before, after), wafter - wbefore, wall, args)
     finally:
         server.stop()
         worker.terminate()
@@ -178,7 +179,7 @@ def main() -> int:
     return 0
 
 
-def report(rows, failures, before, after, worker_seconds, wall, args) -> None:
+def report(rows, failures, spent, worker_seconds, wall, args) -> None:
     print(f"\nload average after the run {loadavg()}; wall {wall:.0f} s\n")
     print(f"{'request':<24}{'n':>7}{'req/s':>8}{'median':>8}{'p95':>7}{'p99':>7}{'errors':>8}  target")
     met = True
@@ -202,7 +203,7 @@ def report(rows, failures, before, after, worker_seconds, wall, args) -> None:
         )
     if total:
         n = int(total["Request Count"])
-        web, pg = ((a - b) for a, b in zip(after, before, strict=True))
+        web, pg = spent
         print(
             f"{'all':<24}{n:>7}{float(total['Requests/s']):>8.1f}{total['50%']:>8}{total['95%']:>7}"
             f"{total['99%']:>7}{int(total['Failure Count']):>8}"
