@@ -88,6 +88,9 @@ def main() -> int:
         "--gunicorn", default="", help="extra gunicorn options, e.g. '-k gthread --threads 4'"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--classes", default="", help="only these Locust user classes, e.g. 'DeskClient Kiosk Host Security'"
+    )
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server (settings)")
     args = parser.parse_args()
 
@@ -154,6 +157,7 @@ def main() -> int:
                     str(prefix),
                     "--loglevel",
                     "WARNING",
+                    *args.classes.split(),
                 ],
                 cwd=BASE,
                 env={**os.environ, "LOAD_PLAN": str(PLAN), "LOAD_MAX_REQUESTS": str(args.max_requests)},
