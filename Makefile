@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint format messages install services clean
+.PHONY: run test fuzz load lint format messages install services clean
 
 run: install messages
 	$(BIN)/python -m config.launcher run
@@ -21,6 +21,16 @@ FUZZ_SEED ?= 20261202
 fuzz: install messages
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=$(FUZZ_COVERAGE) FUZZ_SEED=$(FUZZ_SEED) \
 		$(BIN)/python -m config.launcher test tests/test_api_fuzz.py -q $(PYTEST_ARGS)
+
+# A head office's morning (bench/load/): Locust, headless, LOAD_USERS users for
+# LOAD_SECONDS, against the production command on its own seeded database
+# (LOAD_VISITS past visits; 5,000 on site). Prints p95 per request type and the targets.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 60
+LOAD_VISITS ?= 1000000
+load: install messages
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python bench/load/run.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) --visits $(LOAD_VISITS) $(LOAD_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -1,12 +1,22 @@
 """Arrival throughput and latency through POST /api/v1/visits/{id}/arrive/,
 against gunicorn with 2 workers on the embedded PostgreSQL, with 100,000
 visits in the database, at concurrency 1 and 8; the same server's throughput on
-a trivial JSON endpoint (GET /api/v1/me/) and the ratio. Also times the desk
+a trivial JSON endpoint (GET /api/v1/me/) and the ratio; the server's CPU
+(gunicorn, PostgreSQL) and the SQL statements per arrival. Also times the desk
 search over 100,000 visitors.
 
-    .venv/bin/python bench/arrivals.py
+    .venv/bin/python bench/arrivals.py          # a bare organization, visits written by SQL
+    .venv/bin/python bench/arrivals.py --demo   # as customers live it (below)
+
+--demo: the demo organization's configuration (`seed_demo`: notification
+rules, badge templates, consent texts; plus a watchlist, 20 sites, 300 hosts,
+bench/load/seed.py), consents waived for the bench's visit type only; the
+history is bulk SQL, but the visits arrived are pre-registered through the API
+by hosts with their tokens, as hosts do (invitation queued and all).
 """
 
+import argparse
+import datetime
 import json
 import statistics
 import sys
@@ -14,8 +24,24 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.visits_common import Server, fmt, interleaved, prepare, run_load, today_visit_ids
+from bench.visits_common import (
+    Server,
+    django_env,
+    fmt,
+    fresh_database,
+    interleaved,
+    migrate,
+    prepare,
+    run_load,
+    services_env,
+    setup_django,
+    today_visit_ids,
+)
+
+# Visits arrived by the run: 100 to warm up, 300 at concurrency 1, 2,000 at 8.
+ARRIVALS = 2400
 
 
 def search_timings(tenant: dict, url: str, key: str) -> None:
@@ -66,10 +92,111 @@ def search_timings(tenant: dict, url: str, key: str) -> None:
     )
 
 
+def prepare_demo(visits: int = 100_000):
+    """The demo organization grown as in bench/load (sites, hosts, watchlist),
+    `visits` of history by SQL; a receptionist of the head office with a token.
+    Returns env, tenant (as `prepare`'s, plus the plan's keys)."""
+    env = django_env(services_env())
+    print(f"database: {env['DATABASE_URL']}")
+    fresh_database(env)
+    migrate(env)
+    setup_django(env)
+    from bench.load.seed import bulk, configure
+    from tenancy.models import Membership
+    from tenancy.scope import tenant_scope
+    from tenancy.tokens import create_token
+
+    started = time.perf_counter()
+    t = configure()
+    print(f"demo configuration in {time.perf_counter() - started:.1f} s")
+    seconds = bulk(env, t, visits=visits, expected=0, on_site=0)
+    print(f"generated {visits:,} visitors and past visits in {seconds:.1f} s (SQL, owner role)")
+    with tenant_scope(t["org"]):
+        member = Membership.objects.get(user__email=t["reception"][0])
+        key = create_token(membership=member, name="bench arrivals")[1]
+    return env, {**t, "site": t["hq"], "desk": t["hq_desks"][0], "key": key}
+
+
+def pre_register(server: Server, tenant: dict, n: int) -> list[int]:
+    """`n` visits expected now at the head office, each POSTed by one of the
+    hosts (their own tokens) as the API's clients do; returns their ids."""
+    keys = tenant["host_keys"]
+    at = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).isoformat()
+
+    def build(i):
+        body = {
+            "site": tenant["hq"],
+            "visit_type": tenant["visit_type"],
+            "expected_at": at,
+            "visitor": {"first_name": "Invité", "last_name": f"Arrivée {i}", "email": f"pre{i}@example.test"},
+        }
+        headers = {"Authorization": f"Token {keys[i % len(keys)]}", "Content-Type": "application/json"}
+        return "POST", "/api/v1/visits/", headers, json.dumps(body).encode()
+
+    result = run_load(server.url, build, list(range(n)), 4)
+    print(fmt("  pre-registration by hosts (API), c4", result))
+    if set(result["statuses"]) != {201}:
+        raise SystemExit(f"pre-registration failed: {result['statuses']}")
+    import psycopg
+
+    with psycopg.connect(server_env["DATABASE_OWNER_URL"]) as conn:
+        rows = conn.execute(
+            "SELECT v.id FROM visitors_visit v JOIN visitors_visitor p ON p.id = v.visitor_id "
+            "WHERE v.site_id = %s AND v.status = 'expected' AND p.email LIKE 'pre%%@example.test' ORDER BY v.id",
+            [tenant["hq"]],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+server_env: dict = {}
+
+
+def statements(tenant: dict, visit_id: int) -> None:
+    """SQL statements of one arrival and of the trivial endpoint, run in this
+    process through Django's test client (same settings, same database),
+    counted with CaptureQueriesContext."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {tenant['key']}", secure=True)
+    with CaptureQueriesContext(connection) as me:
+        assert client.get("/api/v1/me/").status_code == 200
+    with CaptureQueriesContext(connection) as arrival:
+        response = client.post(
+            f"/api/v1/visits/{visit_id}/arrive/", {"desk": tenant["desk"]}, content_type="application/json"
+        )
+    assert response.status_code == 200, response.content[:300]
+    print(
+        f"SQL statements per request (one, in-process): arrival {len(arrival.captured_queries)}, "
+        f"trivial {len(me.captured_queries)}"
+    )
+
+
 def main() -> int:
-    env, tenant = prepare(visits=100_000, today_expected=3000)
-    ids = today_visit_ids(env, tenant)
-    server = Server(env)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--demo", action="store_true", help="the demo organization's configuration")
+    parser.add_argument(
+        "--gunicorn", default="", help="extra gunicorn options, e.g. '-k gthread --threads 4'"
+    )
+    args = parser.parse_args()
+    if args.demo:
+        env, tenant = prepare_demo()
+        server_env.update(env)
+        server = Server(env, extra=args.gunicorn.split())
+        try:
+            ids = pre_register(server, tenant, ARRIVALS + 1)
+        except BaseException:
+            server.stop()
+            raise
+    else:
+        env, tenant = prepare(visits=100_000, today_expected=3000)
+        ids = today_visit_ids(env, tenant)
+        server = Server(env, extra=args.gunicorn.split())
+    mode = "demo configuration" if args.demo else "bare organization"
+    print(f"{mode}: {len(ids)} visits to arrive; {Path('/proc/loadavg').read_text().strip()} (load average)")
     auth = {"Authorization": f"Token {tenant['key']}"}
     body = json.dumps({"desk": tenant["desk"]}).encode()
 
@@ -112,6 +239,13 @@ def main() -> int:
         print(
             f"\nratio arrival/trivial throughput: c1 {c1['rps'] / t1['rps']:.2f}   c8 {c8['rps'] / t8['rps']:.2f}"
         )
+        statements(tenant, ids[2400])
+        if args.demo:
+            ratio, p95s = c8["rps"] / t8["rps"], c8["p95_ms"] / t8["p95_ms"]
+            print(
+                f"demo targets at concurrency 8: throughput >= 0.6x trivial: {'met' if ratio >= 0.6 else 'NOT met'} "
+                f"({ratio:.2f}); p95 <= 2x trivial's: {'met' if p95s <= 2 else 'NOT met'} ({p95s:.2f}x)"
+            )
         print(
             f"target p95 < 50 ms at concurrency 8: {'met' if c8['p95_ms'] < 50 else 'NOT met'} "
             f"({c8['p95_ms']:.1f} ms); ratio >= 0.5: {'met' if c8['rps'] / t8['rps'] >= 0.5 else 'NOT met'}"
@@ -120,15 +254,18 @@ def main() -> int:
         import psycopg
 
         with psycopg.connect(env["DATABASE_OWNER_URL"]) as conn:
-            n, distinct, top = conn.execute(
-                "SELECT count(*), count(DISTINCT badge_number), max(badge_number) FROM visitors_visit "
-                "WHERE site_id = %s AND status = 'arrived'",
-                [tenant["site"]],
+            n, distinct, low, top = conn.execute(
+                "SELECT count(*), count(DISTINCT badge_number), min(badge_number), max(badge_number) "
+                "FROM visitors_visit WHERE id = ANY(%s) AND status = 'arrived'",
+                [ids[:2401]],
             ).fetchone()
         print(
-            f"badge numbers: {n} arrivals, {distinct} distinct, highest {top} (gapless: {n == distinct == top})"
+            f"badge numbers: {n} arrivals, {distinct} distinct, {low} to {top} "
+            f"(gapless: {n == distinct == top - low + 1})"
         )
-        search_timings(tenant, server.url, tenant["key"])
+        if not args.demo:
+            search_timings(tenant, server.url, tenant["key"])
+        print(f"load average at the end: {Path('/proc/loadavg').read_text().strip()}")
     finally:
         server.stop()
     return 0

@@ -19,7 +19,8 @@ import requests
 BASE = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BIN = Path(PY).parent
-BENCH_DB = "vestibule_bench"
+# Another name lets two benchmarks keep their databases (make load's takes minutes to seed).
+BENCH_DB = os.environ.get("VESTIBULE_BENCH_DB", "vestibule_bench")
 
 
 def services_env() -> dict[str, str]:
@@ -61,7 +62,7 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 2):
+    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 2, extra=()):
         import socket
 
         if port is None:
@@ -80,6 +81,7 @@ class Server:
                 str(workers),
                 "--log-level",
                 "error",
+                *extra,
             ],
             cwd=BASE,
             env=env,
@@ -165,15 +167,15 @@ def interleaved(
     for r in range(rounds):
         for name, (build, items) in loads.items():
             size = len(items) // rounds
-            before = server_cpu(server, env)
+            before = cpu_snapshot(server, env)
             result = run_load(server.url, build, items[r * size : (r + 1) * size], concurrency)
-            after = server_cpu(server, env)
+            spent = cpu_since(before, cpu_snapshot(server, env))
             into = merged[name]
             into["latencies"] += result["latencies"]
             into["wall"] += result["wall"]
             for status, count in result["statuses"].items():
                 into["statuses"][status] = into["statuses"].get(status, 0) + count
-            into["cpu"] = [c + a - b for c, a, b in zip(into["cpu"], after, before, strict=True)]
+            into["cpu"] = [c + d for c, d in zip(into["cpu"], spent, strict=True)]
     out = {}
     for name, into in merged.items():
         figures = summary(into["latencies"], into["wall"], into["statuses"])
@@ -207,7 +209,15 @@ def server_cpu(server: "Server", env: dict[str, str]) -> tuple[float, float]:
     """CPU seconds used so far by the gunicorn workers and by the PostgreSQL
     backends of the bench database: unlike latency, it does not depend on what
     else the machine is doing, so it compares two endpoints fairly on a busy
-    machine."""
+    machine. Two readings are subtracted per process (`cpu_since`): a backend
+    that ends between them (CONN_MAX_AGE) would otherwise take the CPU it used
+    before the first reading out of the difference."""
+    web, pg = cpu_snapshot(server, env)
+    return sum(web.values()), sum(pg.values())
+
+
+def cpu_snapshot(server: "Server", env: dict[str, str]) -> tuple[dict[int, float], dict[int, float]]:
+    """Per process: CPU seconds of the gunicorn workers, of the app role's backends."""
     workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
     # The application's backends, by their process title (the owner role may not
     # read other roles' rows of pg_stat_activity).
@@ -219,18 +229,28 @@ def server_cpu(server: "Server", env: dict[str, str]) -> tuple[float, float]:
                 backends.append(int(proc.name))
         except OSError:
             continue
-    return _cpu(int(p) for p in workers), _cpu(backends)
+    return _cpus(int(p) for p in workers), _cpus(backends)
 
 
-def _cpu(pids) -> float:
-    total = 0.0
+def cpu_since(before, after) -> tuple[float, float]:
+    """CPU seconds between two `cpu_snapshot`s, process by process (a process
+    born in between counts from zero; one gone in between counts nothing)."""
+    return tuple(sum(t - b.get(pid, 0.0) for pid, t in a.items()) for b, a in zip(before, after, strict=True))
+
+
+def _cpus(pids) -> dict[int, float]:
+    out = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def _cpu(pids) -> float:
+    return sum(_cpus(pids).values())
 
 
 def cpu_per_request(before: tuple[float, float], after: tuple[float, float], n: int) -> tuple[float, float]:
