@@ -195,6 +195,10 @@ class Visit(models.Model):
             models.Index(fields=["organization", "site", "expected_at"]),
             models.Index(fields=["organization", "status", "site"]),
             models.Index(fields=["organization", "host", "expected_at"]),
+            # The desk's day at a site with a long history (bench/load: 1M
+            # visits): who is on site, who left today, without scanning every
+            # departed visit of the site (desk list 350 -> 160-190 ms).
+            models.Index(fields=["site", "status", "departed_at"], name="visit_desk_day_idx"),
         ]
         verbose_name = _("visit")
 
