@@ -14,7 +14,10 @@ It sits after LanguageMiddleware: the membership and the language are known.
 Budgets are settings.RATE_LIMITS (env RATE_LIMIT_*); the address budget is
 higher than the member's, since a whole office may share one NAT address."""
 
+from functools import lru_cache
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -28,6 +31,7 @@ from .ratelimit import count_in_window, digest
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+@lru_cache(maxsize=64)
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
     """'600/min' -> (600, 60); empty or 'off' -> None (no limit)."""
     if not rate or rate.strip().lower() in {"off", "none", "0"}:
@@ -107,6 +111,13 @@ def refusal(request, seconds: int) -> HttpResponse:
 class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # A mistyped budget stops the server from starting, rather than
+        # answering 500 to every request.
+        for name, rate in settings.RATE_LIMITS.items():
+            try:
+                parse_rate(rate)
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"RATE_LIMITS[{name!r}]: {exc}") from exc
 
     def __call__(self, request):
         seconds = over_budget(request)

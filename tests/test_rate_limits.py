@@ -191,3 +191,12 @@ def test_budgets_are_read_from_settings_text(rate, expected):
     from tenancy.throttle import parse_rate
 
     assert parse_rate(rate) == expected
+
+
+def test_a_mistyped_budget_stops_the_server_from_starting():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tenancy.throttle import RateLimitMiddleware
+
+    with budgets(member="600 per minute"), pytest.raises(ImproperlyConfigured, match="member"):
+        RateLimitMiddleware(lambda request: None)
