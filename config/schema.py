@@ -5,8 +5,10 @@ can also refuse its input (400, e.g. a NUL byte in a parameter), an anonymous
 or unknown token (401), a role that may not act (403), an object of another
 organization or outside the perimeter (404) and a body in a format it does not
 read (415); a caller over its request budget (tenancy/throttle.py) answers 429
-with Retry-After. The API's clients read those bodies
-too, so the schema states them, with the shapes DRF gives them."""
+with Retry-After. The API's clients read those bodies too, so the schema states
+them, with the shapes DRF gives them."""
+
+import copy
 
 ERROR = {
     "type": "object",
@@ -76,7 +78,7 @@ def document_errors(result, generator, request, public):
                 # A refusal declared by its description only (409: "already printed").
                 if str(status).startswith("4") and "content" not in response:
                     response["content"] = _json("Error", "")["content"]
-            responses["429"].setdefault("headers", RETRY_AFTER)
+            responses["429"].setdefault("headers", copy.deepcopy(RETRY_AFTER))
             if "requestBody" in operation:
                 responses.setdefault(
                     "415", _json("Error", "The body is in a format this operation does not read.")
