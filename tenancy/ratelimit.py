@@ -31,17 +31,29 @@ def hit(key: str, *, limit: int, period: int) -> bool:
     return count <= limit
 
 
-def count_in_window(key: str, *, period: int, now: float | None = None) -> tuple[int, int]:
-    """Count one request under `key` in the current window of `period` seconds,
-    windows aligned on the clock (so every process agrees where one ends):
-    (requests in this window so far, seconds until it ends)."""
+def count_in_windows(counters: list[tuple[str, int]], *, now: float | None = None) -> list[tuple[int, int]]:
+    """Count one request under each (key, period) in its current window,
+    windows aligned on the clock (so every process and machine agrees where
+    one ends): for each, (requests in this window so far, seconds until it
+    ends). One round trip for all of them: every request pays it."""
     now = time.time() if now is None else now
-    window = int(now // period)
-    full = f"ratelimit:{key}:{window}"
-    try:
-        count = cache.incr(full)  # one round trip once the window has begun
-    except ValueError:
-        # The key outlives its window by a little, never less: a counter must
-        # not expire and restart while its window still runs.
-        count = 1 if cache.add(full, 1, timeout=period + 2) else cache.incr(full)
-    return count, max(1, math.ceil((window + 1) * period - now))
+    # Django's cache API has no pipeline; its Redis client is the one it
+    # already holds (the key prefix applied by make_and_validate_key).
+    client = cache._cache.get_client(write=True)
+    pipe = client.pipeline(transaction=False)
+    ends = []
+    for key, period in counters:
+        window = int(now // period)
+        end = (window + 1) * period
+        full = cache.make_and_validate_key(f"ratelimit:{key}:{window}")
+        pipe.incr(full)
+        # An absolute expiry, the same whoever sets it: the counter outlives
+        # its window by a little, never less.
+        pipe.expireat(full, int(end) + 2)
+        ends.append(end)
+    replies = pipe.execute()
+    return [(int(replies[2 * i]), max(1, math.ceil(end - now))) for i, end in enumerate(ends)]
+
+
+def count_in_window(key: str, *, period: int, now: float | None = None) -> tuple[int, int]:
+    return count_in_windows([(key, period)], now=now)[0]

@@ -6,7 +6,8 @@ and decorators for the other: a member's desk (HTMX) and its API token draw on
 the same budget, a search is recognised by the request (a `q` in the query
 string, a form posted with `action=search`) whatever view answers it, and a
 refused request stops here, before any view or serializer runs. The counters
-are tenancy.ratelimit's fixed windows (one atomic INCR each), not DRF's
+are tenancy.ratelimit's fixed windows (an atomic INCR each, all of a
+request's in one round trip), not DRF's
 SimpleRateThrottle, whose read-then-write of a timestamp list lets a parallel
 burst through and grows with the budget.
 
@@ -26,7 +27,7 @@ from django.utils.translation import ngettext
 from config import errors
 
 from .context import client_ip
-from .ratelimit import count_in_window, digest
+from .ratelimit import count_in_windows, digest
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -75,16 +76,18 @@ def _budgets(request):
 def over_budget(request) -> int | None:
     """Count the request against each of its budgets; the seconds to wait if
     one of them is spent, else None."""
-    wait = None
+    counted = []
     for key, name in _budgets(request):
         rate = parse_rate(settings.RATE_LIMITS.get(name))
-        if rate is None:
-            continue
-        limit, period = rate
-        count, retry_after = count_in_window(key, period=period)
-        if count > limit:
-            wait = max(wait or 0, retry_after)
-    return wait
+        if rate is not None:
+            counted.append((key, *rate))
+    if not counted:
+        return None
+    counts = count_in_windows([(key, period) for key, _limit, period in counted])
+    waits = [
+        wait for (_key, limit, _period), (count, wait) in zip(counted, counts, strict=True) if count > limit
+    ]
+    return max(waits) if waits else None
 
 
 def message(seconds: int) -> str:
