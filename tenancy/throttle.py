@@ -15,6 +15,7 @@ It sits after LanguageMiddleware: the membership and the language are known.
 Budgets are settings.RATE_LIMITS (env RATE_LIMIT_*); the address budget is
 higher than the member's, since a whole office may share one NAT address."""
 
+import logging
 from functools import lru_cache
 
 from django.conf import settings
@@ -23,11 +24,14 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from redis.exceptions import RedisError
 
 from config import errors
 
 from .context import client_ip
 from .ratelimit import count_in_windows, digest
+
+logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -83,7 +87,12 @@ def over_budget(request) -> int | None:
             counted.append((key, *rate))
     if not counted:
         return None
-    counts = count_in_windows([(key, period) for key, _limit, period in counted])
+    try:
+        counts = count_in_windows([(key, period) for key, _limit, period in counted])
+    except RedisError:
+        # The budgets guard the desk; with Redis away they must not stop it too.
+        logger.warning("request budgets not counted: Redis unreachable", exc_info=True)
+        return None
     waits = [
         wait for (_key, limit, _period), (count, wait) in zip(counted, counts, strict=True) if count > limit
     ]

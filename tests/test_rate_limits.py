@@ -200,3 +200,17 @@ def test_a_mistyped_budget_stops_the_server_from_starting():
 
     with budgets(member="600 per minute"), pytest.raises(ImproperlyConfigured, match="member"):
         RateLimitMiddleware(lambda request: None)
+
+
+def test_with_redis_unreachable_requests_are_answered_uncounted(orgs):
+    key = token_for(orgs.a.members["reception"])
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            }
+        }
+    ):
+        answer = api(key, ATTACKER_IP).get("/api/v1/visits/", {"q": "a"})
+    assert answer.status_code == 200
