@@ -44,6 +44,12 @@ def _language(request) -> str:
     return cookie if cookie in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+def page(request, status: int, title, message) -> HttpResponse:
+    """An error page of another status (429 from tenancy.throttle), light:
+    rendered without the context processors, so it queries nothing."""
+    return _page(request, status, title, message, with_context=False)
+
+
 def _page(request, status: int, title, message, *, with_context: bool = True):
     with translation.override(_language(request)):
         return _render(request, status, str(title), str(message), with_context=with_context)

@@ -4,8 +4,11 @@ drf-spectacular documents what a view returns when all goes well. Any operation
 can also refuse its input (400, e.g. a NUL byte in a parameter), an anonymous
 or unknown token (401), a role that may not act (403), an object of another
 organization or outside the perimeter (404) and a body in a format it does not
-read (415); a throttled one answers 429. The API's clients read those bodies
-too, so the schema states them, with the shapes DRF gives them."""
+read (415); a caller over its request budget (tenancy/throttle.py) answers 429
+with Retry-After. The API's clients read those bodies too, so the schema states
+them, with the shapes DRF gives them."""
+
+import copy
 
 ERROR = {
     "type": "object",
@@ -27,6 +30,13 @@ GENERIC = {
     "400": ("FieldErrors", "Input refused, with the fields named."),
     "401": ("Error", "No valid session or token."),
     "403": ("Error", "The caller's role may not do this."),
+    "429": ("Error", "Over the caller's request budget (per member, per address)."),
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the budget allows a new request.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
 
 
@@ -68,6 +78,7 @@ def document_errors(result, generator, request, public):
                 # A refusal declared by its description only (409: "already printed").
                 if str(status).startswith("4") and "content" not in response:
                     response["content"] = _json("Error", "")["content"]
+            responses["429"].setdefault("headers", copy.deepcopy(RETRY_AFTER))
             if "requestBody" in operation:
                 responses.setdefault(
                     "415", _json("Error", "The body is in a format this operation does not read.")

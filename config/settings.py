@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "tenancy.middleware.LanguageMiddleware",
+    "tenancy.throttle.RateLimitMiddleware",
     "config.inputs.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -317,6 +318,18 @@ SMS_BACKEND = env("SMS_BACKEND", "console")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
+
+# --- Request budgets (tenancy/throttle.py) -----------------------------------------
+# Fixed windows of "count/period" (s, min, h); "off" lifts one. A desk refreshes
+# every 10 s and searches as its receptionist types (150 ms debounce, a burst
+# of ~10 requests per name); one address may be a whole office behind NAT (50
+# desks), so its budgets are far above a member's. A client past them gets 429.
+RATE_LIMITS = {
+    "member": env("RATE_LIMIT_MEMBER", "600/min"),
+    "member_search": env("RATE_LIMIT_MEMBER_SEARCH", "180/min"),
+    "ip": env("RATE_LIMIT_IP", "9000/min"),
+    "ip_search": env("RATE_LIMIT_IP_SEARCH", "3000/min"),
+}
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

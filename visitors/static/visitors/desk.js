@@ -70,6 +70,7 @@
   });
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     // Refusals (409) and form errors (400) carry the refreshed table and the reason.
-    if (e.detail.xhr.status === 409 || e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+    // A spent request budget (429) shows its message there until the next refresh.
+    if (e.detail.xhr.status === 409 || e.detail.xhr.status === 400 || e.detail.xhr.status === 429) { e.detail.shouldSwap = true; e.detail.isError = false; }
   });
 })();
