@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -84,9 +85,18 @@ def make_run():
         stderr=subprocess.STDOUT,
         text=True,
     )
-    state = SimpleNamespace(process=process, var=var, port=port, base=f"http://127.0.0.1:{port}", output="")
+    state = SimpleNamespace(
+        process=process, var=var, port=port, base=f"http://127.0.0.1:{port}", output="", rest=[]
+    )
+    drain = None
     try:
         state.output = _read_until(process, r"Press Ctrl-C", timeout=300)
+        # Keep reading what the servers print (access log, worker, beat): a pipe
+        # nobody reads fills up, then gunicorn's worker blocks writing its access
+        # log line, is killed by its timeout, and the request is reset.
+        drain = threading.Thread(target=lambda: state.rest.extend(process.stdout), daemon=True)
+        drain.start()
+        state.drain = drain
         for _attempt in range(100):
             try:
                 urllib.request.urlopen(f"{state.base}/login/", timeout=5).read()  # noqa: S310
@@ -97,7 +107,13 @@ def make_run():
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
-            process.communicate(timeout=90)
+            if drain is None:
+                process.communicate(timeout=90)
+            else:
+                process.wait(timeout=90)
+        if drain is not None:
+            drain.join(timeout=10)
+            process.stdout.close()
         shutil.rmtree(var.parent, ignore_errors=True)
 
 
@@ -184,7 +200,9 @@ def test_ctrl_c_stops_everything(make_run):
     postgres_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])
     redis_pid = int((var / "run" / "redis.pid").read_text().strip())
     process.send_signal(signal.SIGINT)
-    rest = process.communicate(timeout=90)[0]
+    process.wait(timeout=90)
+    make_run.drain.join(timeout=10)
+    rest = "".join(make_run.rest)
     assert process.returncode == 0, rest
     for _attempt in range(50):
         if not (_pid_alive(postgres_pid) or _pid_alive(redis_pid)):
