@@ -5,6 +5,7 @@ uncommitted test transaction)."""
 
 import datetime
 import logging
+import os
 import shutil
 import threading
 import time
@@ -56,8 +57,16 @@ def standby(django_db_setup, django_db_blocker):
     """A hot standby of the test server, and the `replica` alias on it (the
     application role, the worker's test database)."""
     default = connections["default"].settings_dict
+    # The server itself, not a pooler in front of it: the owner's line is direct.
+    primary = connections["owner"].settings_dict
+    embedded_port = int(os.environ.get("VESTIBULE_PG_PORT", "55432"))
+    if int(primary["PORT"] or 5432) != embedded_port:
+        pytest.skip(
+            f"the standby is taken from the embedded server; this run's server is "
+            f"{primary['HOST']}:{primary['PORT']}, whose replication this suite does not manage"
+        )
     var = settings.VAR_DIR / "run" / f"standby-{default['NAME']}"
-    server = EmbeddedPostgres(var, pick_port(int(default["PORT"]) + 1000))
+    server = EmbeddedPostgres(var, pick_port(embedded_port + 1000))
     if not (server.bin / "pg_basebackup").exists():
         pytest.skip("pg_basebackup is not installed with the embedded PostgreSQL")
     shutil.rmtree(var, ignore_errors=True)
@@ -72,7 +81,7 @@ def standby(django_db_setup, django_db_blocker):
     server.data.chmod(0o700)
     server._cmd(
         "pg_basebackup",
-        *("-h", "127.0.0.1", "-p", str(default["PORT"]), "-U", "postgres"),
+        *("-h", "127.0.0.1", "-p", str(embedded_port), "-U", "postgres"),
         *("-D", str(server.data), "-R", "-X", "stream", "-c", "fast"),
     )
     server.start()
